@@ -1,0 +1,131 @@
+// The 2D scattering transform: a Config describes it, a Plan computes it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scatkit/errors.hpp"
+#include "scatkit/version.hpp"
+
+namespace scatkit {
+
+/// Floating-point type of a plan's inputs, outputs and workspace.
+enum class Precision { Float32, Float64 };
+
+/// Where a plan runs and where the pointers given to execute() live.
+enum class Device { CPU, CUDA };
+
+/// Everything that defines a scattering transform; validated by Plan's constructor.
+struct Config {
+  std::size_t rows = 0;            ///< image height M (>= 2)
+  std::size_t cols = 0;            ///< image width N (>= 2)
+  int J = 1;                       ///< number of scales, 1 <= J and 2^J <= min(M, N)
+  int L = 8;                       ///< number of angles, >= 1
+  int max_order = 2;               ///< 1 or 2
+  Precision precision = Precision::Float32;  ///< float or double
+  Device device = Device::CPU;     ///< CPU (FFTW) or CUDA (cuFFT)
+  std::size_t max_batch = 0;       ///< CUDA: images per launch (0 = automatic); ignored on CPU
+  int threads = 0;                 ///< CPU threads; 0 = all hardware threads
+  int device_id = 0;               ///< CUDA device ordinal
+};
+
+/// What one output channel holds: -1 marks a field that does not apply.
+struct ChannelMeta {
+  int order;   ///< 0, 1 or 2
+  int j1;      ///< scale of the first wavelet
+  int theta1;  ///< angle index of the first wavelet
+  int j2;      ///< scale of the second wavelet
+  int theta2;  ///< angle index of the second wavelet
+};
+
+/// Padded grid size along one axis: ((n + 2^J) / 2^J + 1) * 2^J.
+std::size_t padded_size(std::size_t n, int J);
+
+/// Number of output channels K for (J, L, max_order).
+std::size_t num_channels(int J, int L, int max_order);
+
+/// Throws InvalidArgument with a readable sentence if cfg is not a valid transform.
+void validate(const Config& cfg);
+
+namespace detail {
+class Backend;
+}
+
+/// A transform built once (filters, FFT plans, schedule, workspace) and executed many times.
+class Plan {
+ public:
+  /// Validates cfg and builds everything execute() needs; throws InvalidArgument or OutOfMemory.
+  explicit Plan(const Config& cfg);
+  /// Releases FFT plans, workspace and worker threads.
+  ~Plan();
+  /// Plans move but never copy: they own threads and FFT plans.
+  Plan(Plan&&) noexcept;
+  /// Plans move but never copy: they own threads and FFT plans.
+  Plan& operator=(Plan&&) noexcept;
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
+  /// The validated configuration.
+  const Config& config() const;
+  /// Number of output channels K.
+  std::size_t num_channels() const;
+  /// Output height: padded_rows / 2^J - 2.
+  std::size_t out_rows() const;
+  /// Output width: padded_cols / 2^J - 2.
+  std::size_t out_cols() const;
+  /// Padded height used internally.
+  std::size_t padded_rows() const;
+  /// Padded width used internally.
+  std::size_t padded_cols() const;
+  /// Number of values one image produces: K * out_rows * out_cols.
+  std::size_t out_size() const;
+  /// Channel descriptions, in output order.
+  const std::vector<ChannelMeta>& meta() const;
+  /// Bytes of workspace held by the plan (all threads or the whole device batch).
+  std::size_t workspace_bytes() const;
+  /// Number of worker threads (CPU) or 0 (CUDA).
+  int threads() const;
+
+  /// Computes batch transforms: in is batch x rows x cols, out is batch x K x out_rows x out_cols,
+  /// both C-contiguous. Host pointers for a CPU plan, device pointers for a CUDA plan. Allocates
+  /// nothing and plans nothing. The precision must match the plan's.
+  void execute(const float* in, float* out, std::size_t batch);
+  /// Double-precision overload of execute().
+  void execute(const double* in, double* out, std::size_t batch);
+  /// CUDA plans: like execute() but enqueued on the given cudaStream_t (passed as an integer).
+  void execute_on_stream(const float* in, float* out, std::size_t batch, std::uintptr_t stream);
+  /// Double-precision overload of execute_on_stream().
+  void execute_on_stream(const double* in, double* out, std::size_t batch, std::uintptr_t stream);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Fourier-domain filters of a transform, in double precision, unscaled (as in the SPEC).
+struct FilterBank {
+  std::size_t rows = 0;  ///< padded height Mp
+  std::size_t cols = 0;  ///< padded width Np
+  int J = 0;             ///< number of scales
+  int L = 0;             ///< number of angles
+  /// psi[n][r]: wavelet n = j*L + t at level r (grid (Mp>>r) x (Np>>r), row-major);
+  /// levels r = 0..min(j, max(J-1,1)-1).
+  std::vector<std::vector<std::vector<double>>> psi;
+  /// phi[r]: low-pass at level r = 0..J-1.
+  std::vector<std::vector<double>> phi;
+};
+
+/// Builds the filter bank for a padded grid (Mp x Np) with J scales and L angles.
+FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
+                            int threads = 0);
+
+/// Human-readable description of this build: version, FFTW, CUDA availability.
+std::string build_info();
+
+/// Whether this build can run CUDA plans, and if not, why (empty string when it can).
+std::string cuda_unavailable_reason();
+
+}  // namespace scatkit

@@ -1,0 +1,268 @@
+// The FFTW engine: one image per worker at a time, every FFT planned once per Plan.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "backend.hpp"
+#include "cpu/fftw_plan.hpp"
+#include "cpu/thread_pool.hpp"
+#include "scatkit/detail/elementwise.hpp"
+
+namespace scatkit {
+namespace detail {
+namespace {
+
+template <class T>
+using C = Complex<T>;
+
+// Per-worker scratch; sized for the largest level, never resized after construction.
+template <class T>
+struct Workspace {
+  AlignedBuffer<T> R;       // padded input, P x Q
+  AlignedBuffer<C<T>> H;    // its r2c half spectrum
+  AlignedBuffer<C<T>> X;    // full spectrum, P x Q
+  AlignedBuffer<C<T>> Y;    // L band-pass grids (complex, in place inverse FFT)
+  AlignedBuffer<T> U;       // L modulus maps
+  AlignedBuffer<C<T>> V1h;  // L first-order half spectra
+  AlignedBuffer<C<T>> V;    // one first-order full spectrum
+  AlignedBuffer<C<T>> V2h;  // L second-order half spectra
+  AlignedBuffer<C<T>> Ch;   // L coarse low-pass half spectra
+  AlignedBuffer<T> Cr;      // L coarse low-pass maps
+};
+
+template <class T>
+class CpuBackend final : public Backend {
+  using F = Fftw<T>;
+  using fc = typename F::complex_t;
+
+ public:
+  CpuBackend(const Config& cfg, const Schedule& s, const FilterBank& fb) : s_(s) {
+    const int J = s.J, L = s.L;
+    const long P = s.P, Q = s.Q;
+    int nt = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::thread::hardware_concurrency());
+    nt_ = std::max(1, nt);
+
+    // Check memory before allocating anything large.
+    const size_t pq = static_cast<size_t>(P * Q), hq = static_cast<size_t>(P * (Q / 2 + 1));
+    const size_t cq = static_cast<size_t>((P >> J) * ((Q >> J) / 2 + 1));
+    const size_t cr = static_cast<size_t>((P >> J) * (Q >> J));
+    per_thread_ = sizeof(T) * pq + sizeof(C<T>) * hq + sizeof(C<T>) * pq +
+                  static_cast<size_t>(L) * (sizeof(C<T>) * pq + sizeof(T) * pq + sizeof(C<T>) * hq +
+                                            sizeof(C<T>) * (hq / 4 + static_cast<size_t>(P)) +
+                                            sizeof(C<T>) * cq + sizeof(T) * cr) +
+                  sizeof(C<T>) * pq;
+    size_t filt = 0;
+    for (const auto& levels : fb.psi)
+      for (const auto& f : levels) filt += f.size() * sizeof(T);
+    for (const auto& f : fb.phi) filt += f.size() * sizeof(T);
+    filter_bytes_ = filt;
+    const size_t total = per_thread_ * static_cast<size_t>(nt_) + filt;
+    const size_t phys = physical_memory_bytes();
+    if (phys && total > phys) throw_out_of_memory(total, "the transform workspace");
+
+    // Filters in the plan's precision, pre-scaled by 1/(P_r Q_r): this folds the 1/k^2 of
+    // periodize_mean and the 1/n of every inverse FFT into one multiply.
+    psi_.resize(fb.psi.size());
+    for (size_t n = 0; n < fb.psi.size(); ++n) {
+      for (size_t r = 0; r < fb.psi[n].size(); ++r)
+        psi_[n].push_back(scaled(fb.psi[n][r], static_cast<int>(r)));
+    }
+    for (size_t r = 0; r < fb.phi.size(); ++r) phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
+
+    row_src_.resize(static_cast<size_t>(P));
+    col_src_.resize(static_cast<size_t>(Q));
+    for (long p = 0; p < P; ++p) row_src_[p] = reflect_index(p - s.pad_top, s.M);
+    for (long q = 0; q < Q; ++q) col_src_[q] = reflect_index(q - s.pad_left, s.N);
+
+    ws_.resize(static_cast<size_t>(nt_));
+    for (auto& w : ws_) {
+      w.R = AlignedBuffer<T>(pq);
+      w.H = AlignedBuffer<C<T>>(hq);
+      w.X = AlignedBuffer<C<T>>(pq);
+      w.Y = AlignedBuffer<C<T>>(static_cast<size_t>(L) * pq);
+      w.U = AlignedBuffer<T>(static_cast<size_t>(L) * pq);
+      w.V1h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * hq);
+      w.V = AlignedBuffer<C<T>>(pq);
+      w.V2h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * (hq / 4 + static_cast<size_t>(P)));
+      w.Ch = AlignedBuffer<C<T>>(static_cast<size_t>(L) * cq);
+      w.Cr = AlignedBuffer<T>(static_cast<size_t>(L) * cr);
+    }
+    make_plans();
+    pool_ = std::make_unique<ThreadPool>(nt_);
+  }
+
+  void execute(const void* in, void* out, size_t batch, std::uintptr_t) override {
+    if (batch == 0) return;
+    Job job{this, static_cast<const T*>(in), static_cast<T*>(out), batch, {0}};
+    const int active = static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(nt_)));
+    pool_->run(&CpuBackend::run_job, &job, active);
+  }
+
+  size_t workspace_bytes() const override {
+    return per_thread_ * static_cast<size_t>(nt_) + filter_bytes_;
+  }
+  int threads() const override { return nt_; }
+
+ private:
+  struct Job {
+    CpuBackend* self;
+    const T* in;
+    T* out;
+    size_t batch;
+    std::atomic<size_t> next;
+  };
+
+  static void run_job(void* ctx, int worker) {
+    Job& job = *static_cast<Job*>(ctx);
+    CpuBackend& self = *job.self;
+    Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
+    const size_t in_stride = static_cast<size_t>(self.s_.M * self.s_.N);
+    const size_t out_stride = self.s_.K * static_cast<size_t>(self.s_.out_rows * self.s_.out_cols);
+    for (size_t i = job.next++; i < job.batch; i = job.next++)
+      self.transform(job.in + i * in_stride, job.out + i * out_stride, w);
+  }
+
+  std::vector<T> scaled(const std::vector<double>& f, int r) const {
+    const double scale = 1.0 / static_cast<double>(s_.rows_at(r) * s_.cols_at(r));
+    std::vector<T> out(f.size());
+    for (size_t i = 0; i < f.size(); ++i) out[i] = static_cast<T>(f[i] * scale);
+    return out;
+  }
+
+  static fc* fcp(C<T>* p) { return reinterpret_cast<fc*>(p); }
+
+  void make_plans() {
+    const int J = s_.J, L = s_.L;
+    Workspace<T>& w = ws_[0];
+    std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+    fftw_load_wisdom_once();
+    const unsigned flags = fftw_planner_flags();
+    auto check = [](typename F::plan_t p) {
+      if (!p) throw_out_of_memory(0, "an FFTW plan");
+      return FftwPlan<T>(p);
+    };
+    const int P = static_cast<int>(s_.P), Q = static_cast<int>(s_.Q);
+    r2c0_ = check(F::many_r2c(P, Q, 1, w.R.data(), fcp(w.H.data()), flags));
+    for (int r = 0; r < J; ++r) {
+      const int Pr = P >> r, Qr = Q >> r;
+      inv_.push_back(check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD,
+                                       flags)));
+      r2c_.push_back(check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags)));
+    }
+    const int PJ = P >> J, QJ = Q >> J;
+    c2r1_ = check(F::many_c2r(PJ, QJ, 1, fcp(w.Ch.data()), w.Cr.data(), flags));
+    c2rL_ = check(F::many_c2r(PJ, QJ, L, fcp(w.Ch.data()), w.Cr.data(), flags));
+    if (flags != FFTW_ESTIMATE) fftw_save_wisdom();
+  }
+
+  // Low-pass branch for nb half spectra at level r (stride hs), written to channels c0..c0+nb-1.
+  void lowpass(const C<T>* half, size_t hs, int r, int nb, T* out, size_t c0, Workspace<T>& w) const {
+    const int J = s_.J;
+    const long Pr = s_.rows_at(r), Qr = s_.cols_at(r);
+    const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
+    const long k = 1L << (J - r);
+    const T* f = phi_[static_cast<size_t>(r)].data();
+    for (int t = 0; t < nb; ++t) {
+      const C<T>* src = half + static_cast<size_t>(t) * hs;
+      C<T>* dst = w.Ch.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * hJ);
+      for (long a = 0; a < PJ; ++a)
+        for (long b = 0; b < hJ; ++b) dst[a * hJ + b] = product_periodize_half(src, f, Pr, Qr, k, a, b);
+    }
+    F::exec_c2r(nb == 1 ? c2r1_.get() : c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
+    const long orows = s_.out_rows, ocols = s_.out_cols;
+    for (int t = 0; t < nb; ++t) {
+      const T* src = w.Cr.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * QJ);
+      T* dst = out + (c0 + static_cast<size_t>(t)) * static_cast<size_t>(orows * ocols);
+      for (long i = 0; i < orows; ++i)
+        for (long j = 0; j < ocols; ++j) dst[i * ocols + j] = src[crop_source_index(QJ, i, j)];
+    }
+  }
+
+  // Band-pass: L grids Y[t] = fold(spec * psi[j][t] at level r, 2^(j-r)), inverse FFT, modulus,
+  // r2c into half (L spectra at level j).
+  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w) const {
+    const int L = s_.L;
+    const long Pr = s_.rows_at(r), Qr = s_.cols_at(r);
+    const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
+    const long k = 1L << (j - r);
+    const size_t gs = static_cast<size_t>(Pj * Qj);
+    for (int t = 0; t < L; ++t) {
+      const T* f = psi_[static_cast<size_t>(j * L + t)][static_cast<size_t>(r)].data();
+      C<T>* y = w.Y.data() + static_cast<size_t>(t) * gs;
+      if (k == 1) {
+        for (size_t i = 0; i < gs; ++i) y[i] = C<T>{spec[i].re * f[i], spec[i].im * f[i]};
+      } else {
+        for (long a = 0; a < Pj; ++a)
+          for (long b = 0; b < Qj; ++b) y[a * Qj + b] = product_periodize(spec, f, Pr, Qr, k, a, b);
+      }
+    }
+    F::exec_c2c(inv_[static_cast<size_t>(j)].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+    const size_t n = static_cast<size_t>(L) * gs;
+    const C<T>* y = w.Y.data();
+    T* u = w.U.data();
+    for (size_t i = 0; i < n; ++i) u[i] = modulus(y[i]);
+    F::exec_r2c(r2c_[static_cast<size_t>(j)].get(), w.U.data(), fcp(half));
+  }
+
+  static void expand(const C<T>* half, long P, long Q, C<T>* full) {
+    for (long r = 0; r < P; ++r)
+      for (long c = 0; c < Q; ++c) full[r * Q + c] = hermitian_at(half, P, Q, r, c);
+  }
+
+  void transform(const T* img, T* out, Workspace<T>& w) const {
+    const int J = s_.J, L = s_.L;
+    const long P = s_.P, Q = s_.Q, N = s_.N;
+    T* R = w.R.data();
+    for (long p = 0; p < P; ++p) {
+      const T* src = img + row_src_[p] * N;
+      T* dst = R + p * Q;
+      for (long q = 0; q < Q; ++q) dst[q] = src[col_src_[q]];
+    }
+    F::exec_r2c(r2c0_.get(), R, fcp(w.H.data()));
+    expand(w.H.data(), P, Q, w.X.data());
+    lowpass(w.H.data(), 0, 0, 1, out, 0, w);
+
+    for (int j1 = 0; j1 < J; ++j1) {
+      const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
+      const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1));
+      bandpass(w.X.data(), 0, j1, w.V1h.data(), w);
+      lowpass(w.V1h.data(), hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
+      if (s_.max_order < 2 || j1 + 1 >= J) continue;
+      for (int t1 = 0; t1 < L; ++t1) {
+        expand(w.V1h.data() + static_cast<size_t>(t1) * hs1, P1, Q1, w.V.data());
+        for (int j2 = j1 + 1; j2 < J; ++j2) {
+          const long P2 = s_.rows_at(j2), Q2 = s_.cols_at(j2);
+          const size_t hs2 = static_cast<size_t>(P2 * (Q2 / 2 + 1));
+          bandpass(w.V.data(), j1, j2, w.V2h.data(), w);
+          lowpass(w.V2h.data(), hs2, j2, L, out, s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)], w);
+        }
+      }
+    }
+  }
+
+  Schedule s_;
+  int nt_ = 1;
+  size_t per_thread_ = 0, filter_bytes_ = 0;
+  std::vector<std::vector<std::vector<T>>> psi_;
+  std::vector<std::vector<T>> phi_;
+  std::vector<long> row_src_, col_src_;
+  std::vector<Workspace<T>> ws_;
+  FftwPlan<T> r2c0_, c2r1_, c2rL_;
+  std::vector<FftwPlan<T>> inv_, r2c_;
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s,
+                                          const FilterBank& fb) {
+  if (cfg.precision == Precision::Float64) return std::make_unique<CpuBackend<double>>(cfg, s, fb);
+  return std::make_unique<CpuBackend<float>>(cfg, s, fb);
+}
+
+}  // namespace detail
+}  // namespace scatkit

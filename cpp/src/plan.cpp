@@ -1,0 +1,117 @@
+// Plan: validation, filter construction and dispatch to a backend (PIMPL).
+#include <unistd.h>
+
+#include <fftw3.h>
+
+#include <sstream>
+#include <utility>
+
+#include "backend.hpp"
+#include "schedule.hpp"
+#include "scatkit/scattering2d.hpp"
+
+namespace scatkit {
+
+namespace detail {
+std::size_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || size <= 0) return 0;
+  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(size);
+}
+}  // namespace detail
+
+struct Plan::Impl {
+  Config cfg;
+  detail::Schedule sched;
+  std::unique_ptr<detail::Backend> backend;
+};
+
+namespace {
+// Rough size of the double-precision filter bank and its construction scratch.
+std::size_t filter_bank_bytes(const detail::Schedule& s, int threads) {
+  const std::size_t pq = static_cast<std::size_t>(s.P * s.Q);
+  const std::size_t levels = static_cast<std::size_t>(s.J) * static_cast<std::size_t>(s.L) * 2 + 2;
+  return levels * pq * sizeof(double) + static_cast<std::size_t>(threads) * pq * 64;
+}
+}  // namespace
+
+Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
+  validate(cfg);
+  impl_->cfg = cfg;
+  impl_->sched = detail::make_schedule(cfg);
+  const std::size_t need = filter_bank_bytes(impl_->sched, 2);
+  const std::size_t phys = detail::physical_memory_bytes();
+  if (phys && need > phys) {
+    std::ostringstream os;
+    os << "a " << cfg.rows << "x" << cfg.cols << " transform with J=" << cfg.J << ", L=" << cfg.L
+       << " needs about " << (need >> 20) << " MiB for its filters, more than this machine's "
+       << (phys >> 20) << " MiB.";
+    throw OutOfMemory(os.str());
+  }
+  const FilterBank fb = make_filter_bank(static_cast<std::size_t>(impl_->sched.P),
+                                         static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L,
+                                         cfg.threads);
+  if (cfg.device == Device::CUDA)
+    impl_->backend = detail::make_cuda_backend(cfg, impl_->sched, fb);
+  else
+    impl_->backend = detail::make_cpu_backend(cfg, impl_->sched, fb);
+}
+
+Plan::~Plan() = default;
+Plan::Plan(Plan&&) noexcept = default;
+Plan& Plan::operator=(Plan&&) noexcept = default;
+
+const Config& Plan::config() const { return impl_->cfg; }
+std::size_t Plan::num_channels() const { return impl_->sched.K; }
+std::size_t Plan::out_rows() const { return static_cast<std::size_t>(impl_->sched.out_rows); }
+std::size_t Plan::out_cols() const { return static_cast<std::size_t>(impl_->sched.out_cols); }
+std::size_t Plan::padded_rows() const { return static_cast<std::size_t>(impl_->sched.P); }
+std::size_t Plan::padded_cols() const { return static_cast<std::size_t>(impl_->sched.Q); }
+std::size_t Plan::out_size() const { return impl_->sched.K * out_rows() * out_cols(); }
+const std::vector<ChannelMeta>& Plan::meta() const { return impl_->sched.meta; }
+std::size_t Plan::workspace_bytes() const { return impl_->backend->workspace_bytes(); }
+int Plan::threads() const { return impl_->backend->threads(); }
+
+namespace {
+void check_precision(const Config& cfg, Precision given) {
+  if (cfg.precision != given) {
+    throw InvalidArgument(std::string("this plan was built for ") +
+                          (cfg.precision == Precision::Float32 ? "float32" : "float64") +
+                          " data but execute() was given " +
+                          (given == Precision::Float32 ? "float32" : "float64") + " data.");
+  }
+}
+void check_pointers(const void* in, const void* out, std::size_t batch) {
+  if (batch > 0 && (in == nullptr || out == nullptr))
+    throw InvalidArgument("execute() needs non-null input and output pointers when batch > 0.");
+}
+}  // namespace
+
+void Plan::execute(const float* in, float* out, std::size_t batch) {
+  execute_on_stream(in, out, batch, 0);
+}
+void Plan::execute(const double* in, double* out, std::size_t batch) {
+  execute_on_stream(in, out, batch, 0);
+}
+void Plan::execute_on_stream(const float* in, float* out, std::size_t batch,
+                             std::uintptr_t stream) {
+  check_precision(impl_->cfg, Precision::Float32);
+  check_pointers(in, out, batch);
+  impl_->backend->execute(in, out, batch, stream);
+}
+void Plan::execute_on_stream(const double* in, double* out, std::size_t batch,
+                             std::uintptr_t stream) {
+  check_precision(impl_->cfg, Precision::Float64);
+  check_pointers(in, out, batch);
+  impl_->backend->execute(in, out, batch, stream);
+}
+
+std::string build_info() {
+  std::ostringstream os;
+  os << "scatkit " << SCATKIT_VERSION_STRING << "; " << fftw_version << "; CUDA: ";
+  const std::string why = cuda_unavailable_reason();
+  os << (why.empty() ? "available" : why);
+  return os.str();
+}
+
+}  // namespace scatkit

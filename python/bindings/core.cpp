@@ -1,0 +1,177 @@
+// The only nanobind file: a thin layer over scatkit::Plan. Shape and dtype policy lives in the
+// Python front end; this file checks only what keeps the C++ side memory-safe.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstring>
+#include <string>
+
+#include "scatkit/scattering2d.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+scatkit::Precision parse_precision(const std::string& p) {
+  if (p == "float32") return scatkit::Precision::Float32;
+  if (p == "float64") return scatkit::Precision::Float64;
+  throw scatkit::InvalidArgument("precision must be 'float32' or 'float64', got '" + p + "'.");
+}
+
+scatkit::Device parse_device(const std::string& d) {
+  if (d == "cpu") return scatkit::Device::CPU;
+  if (d == "cuda") return scatkit::Device::CUDA;
+  throw scatkit::InvalidArgument("device must be 'cpu' or 'cuda', got '" + d + "'.");
+}
+
+template <class T>
+nb::ndarray<nb::numpy, T> to_numpy(std::vector<T>&& v, std::initializer_list<size_t> shape) {
+  auto* heap = new std::vector<T>(std::move(v));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return nb::ndarray<nb::numpy, T>(heap->data(), shape, owner);
+}
+
+template <class T, class Dev>
+void execute_checked(scatkit::Plan& plan, nb::ndarray<const T, nb::ndim<3>, nb::c_contig, Dev> in,
+                     nb::ndarray<T, nb::ndim<4>, nb::c_contig, Dev> out, std::uintptr_t stream) {
+  const size_t batch = in.shape(0);
+  if (in.shape(1) != plan.config().rows || in.shape(2) != plan.config().cols)
+    throw scatkit::InvalidArgument("input images must be " + std::to_string(plan.config().rows) +
+                                   "x" + std::to_string(plan.config().cols) + ", got " +
+                                   std::to_string(in.shape(1)) + "x" +
+                                   std::to_string(in.shape(2)) + ".");
+  if (out.shape(0) != batch || out.shape(1) != plan.num_channels() ||
+      out.shape(2) != plan.out_rows() || out.shape(3) != plan.out_cols())
+    throw scatkit::InvalidArgument("output array has the wrong shape for this plan.");
+  const T* ip = in.data();
+  T* op = out.data();
+  nb::gil_scoped_release release;
+  plan.execute_on_stream(ip, op, batch, stream);
+}
+
+}  // namespace
+
+NB_MODULE(_core, m) {
+  m.doc() = "scatkit native engine (C++/FFTW, optional CUDA).";
+  nb::exception<scatkit::CudaError>(m, "CudaError", PyExc_RuntimeError);
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const scatkit::OutOfMemory& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    }
+  });
+
+  m.attr("__version__") = scatkit::version();
+  m.def("build_info", &scatkit::build_info, "Version, FFTW and CUDA status of this build.");
+  m.def("cuda_unavailable_reason", &scatkit::cuda_unavailable_reason,
+        "Empty when CUDA plans can run, else the reason they cannot.");
+  m.def("padded_size", &scatkit::padded_size, "n"_a, "J"_a);
+  m.def("num_channels", &scatkit::num_channels, "J"_a, "L"_a, "max_order"_a);
+
+  m.def(
+      "filter_bank",
+      [](size_t rows, size_t cols, int J, int L) {
+        scatkit::FilterBank fb;
+        {
+          nb::gil_scoped_release release;
+          fb = scatkit::make_filter_bank(rows, cols, J, L);
+        }
+        nb::list psi;
+        for (size_t n = 0; n < fb.psi.size(); ++n) {
+          nb::list levels;
+          for (size_t r = 0; r < fb.psi[n].size(); ++r)
+            levels.append(to_numpy(std::move(fb.psi[n][r]), {rows >> r, cols >> r}));
+          nb::dict d;
+          d["j"] = static_cast<int>(n) / L;
+          d["theta"] = static_cast<int>(n) % L;
+          d["levels"] = levels;
+          psi.append(d);
+        }
+        nb::list phi;
+        for (size_t r = 0; r < fb.phi.size(); ++r)
+          phi.append(to_numpy(std::move(fb.phi[r]), {rows >> r, cols >> r}));
+        nb::dict out;
+        out["psi"] = psi;
+        out["phi"] = phi;
+        return out;
+      },
+      "padded_rows"_a, "padded_cols"_a, "J"_a, "L"_a,
+      "Fourier filters (float64, unscaled) for a padded grid: {'psi': [{'j', 'theta', 'levels'}], "
+      "'phi': [levels]}.");
+
+  nb::class_<scatkit::Plan>(m, "Plan")
+      .def(
+          "__init__",
+          [](scatkit::Plan* self, size_t rows, size_t cols, int J, int L, int max_order,
+             const std::string& precision, int threads, const std::string& device, int device_id,
+             size_t max_batch) {
+            scatkit::Config cfg;
+            cfg.rows = rows;
+            cfg.cols = cols;
+            cfg.J = J;
+            cfg.L = L;
+            cfg.max_order = max_order;
+            cfg.precision = parse_precision(precision);
+            cfg.threads = threads;
+            cfg.device = parse_device(device);
+            cfg.device_id = device_id;
+            cfg.max_batch = max_batch;
+            nb::gil_scoped_release release;
+            new (self) scatkit::Plan(cfg);
+          },
+          "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2, "precision"_a = "float32",
+          "threads"_a = 0, "device"_a = "cpu", "device_id"_a = 0, "max_batch"_a = 0)
+      .def_prop_ro("num_channels", &scatkit::Plan::num_channels)
+      .def_prop_ro("out_rows", &scatkit::Plan::out_rows)
+      .def_prop_ro("out_cols", &scatkit::Plan::out_cols)
+      .def_prop_ro("padded_rows", &scatkit::Plan::padded_rows)
+      .def_prop_ro("padded_cols", &scatkit::Plan::padded_cols)
+      .def_prop_ro("threads", &scatkit::Plan::threads)
+      .def_prop_ro("workspace_bytes", &scatkit::Plan::workspace_bytes)
+      .def_prop_ro("precision",
+                   [](const scatkit::Plan& p) {
+                     return p.config().precision == scatkit::Precision::Float32 ? "float32"
+                                                                               : "float64";
+                   })
+      .def_prop_ro("device",
+                   [](const scatkit::Plan& p) {
+                     return p.config().device == scatkit::Device::CPU ? "cpu" : "cuda";
+                   })
+      .def(
+          "meta",
+          [](const scatkit::Plan& p) {
+            std::vector<int> v;
+            v.reserve(p.meta().size() * 5);
+            for (const auto& c : p.meta()) {
+              v.push_back(c.order);
+              v.push_back(c.j1);
+              v.push_back(c.theta1);
+              v.push_back(c.j2);
+              v.push_back(c.theta2);
+            }
+            return to_numpy(std::move(v), {p.meta().size(), 5});
+          },
+          "Channel table, K x 5 int32: order, j1, theta1, j2, theta2 (-1 when not applicable).")
+      .def(
+          "execute",
+          [](scatkit::Plan& p,
+             nb::ndarray<const float, nb::ndim<3>, nb::c_contig, nb::device::cpu> in,
+             nb::ndarray<float, nb::ndim<4>, nb::c_contig, nb::device::cpu> out) {
+            execute_checked<float>(p, in, out, 0);
+          },
+          "x"_a, "out"_a)
+      .def(
+          "execute",
+          [](scatkit::Plan& p,
+             nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu> in,
+             nb::ndarray<double, nb::ndim<4>, nb::c_contig, nb::device::cpu> out) {
+            execute_checked<double>(p, in, out, 0);
+          },
+          "x"_a, "out"_a,
+          "Transforms x (batch, M, N) into out (batch, K, M', N'); C-contiguous host arrays of "
+          "the plan's precision. Releases the GIL.");
+}
