@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up (as scripts/setup.sh test) and runs every test: Python (pytest), C++ (ctest),
+# the find_package consumer project and the CUDA compile check when nvcc is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+PY="${PYTHON:-python3}"
+
+echo "== C++ unit tests (ctest)"
+cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_WERROR=ON >/dev/null
+cmake --build build/ctest -j2
+ctest --test-dir build/ctest --output-on-failure
+
+echo "== Python tests (pytest)"
+"$PY" -m pytest -q -p no:cacheprovider tests/python
