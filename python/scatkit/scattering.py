@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .backends import make_runner, resolve
 from ._validation import as_float_array, check_int, check_params
+from .backends import make_runner, resolve
 
 META_FIELDS = ("order", "j1", "theta1", "j2", "theta2")
 
@@ -137,8 +137,11 @@ class Scattering2D:
         out_shape = lead + (self.K,) + self.out_spatial_shape
         if batch == 0:
             return np.empty(out_shape, dtype=arr.dtype)
+        # Build (and so validate) the plan before copying the input: a plan that cannot exist
+        # should be reported as such, not as a failure to copy a huge input.
+        run = self._runner(arr.dtype)
         x3 = np.ascontiguousarray(arr.reshape((batch,) + self.shape))
-        out = self._runner(arr.dtype)(x3)
+        out = run(x3)
         return out.reshape(out_shape)
 
     # Pickling keeps the parameters and rebuilds plans lazily.
