@@ -28,7 +28,14 @@ else:
     pyfftw.interfaces.cache.enable()
     pyfftw.interfaces.cache.set_keepalive_time(30.0)
 
-__all__ = ["ReferenceScattering2D", "filter_bank", "scattering2d", "FFT_LIBRARY"]
+__all__ = [
+    "FFT_LIBRARY",
+    "ReferenceScattering2D",
+    "channel_table",
+    "filter_bank",
+    "padded_size",
+    "scattering2d",
+]
 
 #: Which FFT library the reference runs on.
 FFT_LIBRARY = "pyfftw" if _pyfftw_fft is not None else "numpy.fft"
