@@ -11,7 +11,10 @@ import pytest
 from scatkit import datasets
 from scatkit.datasets import Dataset, balanced_subset, stratified_split
 
-cv2 = pytest.importorskip("cv2")
+
+def _cv2():
+    """OpenCV, or a clean skip of the image-file tests where it is not installed."""
+    return pytest.importorskip("cv2", reason="opencv-python-headless is not installed")
 
 
 def _check_conventions(ds: Dataset, image_shape: tuple[int, ...], n_classes: int) -> None:
@@ -240,7 +243,7 @@ def test_stl10_bad_and_missing_files(tmp_path):
 def _png(path: Path, rgb: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     bgr = rgb[..., ::-1] if rgb.ndim == 3 else rgb
-    assert cv2.imwrite(str(path), np.ascontiguousarray(bgr))
+    assert _cv2().imwrite(str(path), np.ascontiguousarray(bgr))
 
 
 def _stripes(h: int, w: int) -> np.ndarray:
@@ -273,6 +276,7 @@ def test_image_folder_reads_rgb_in_place(tmp_path):
 
     gray = datasets.load_image_folder(tmp_path, grayscale=True, test_size=0)
     assert gray.X_train.shape == (10, 6, 9) and gray.X_test.shape == (0, 6, 9)
+    cv2 = _cv2()
     expect = cv2.cvtColor(pics[("cat", 0)][..., ::-1].copy(), cv2.COLOR_BGR2GRAY)
     np.testing.assert_allclose(gray.X_train[0] * 255, expect, atol=1.0)
 
@@ -299,7 +303,7 @@ def test_image_folder_16_bit_and_test_root(tmp_path):
         for cls in ("p", "q"):
             img = np.full((4, 4), value, dtype=np.uint16)
             root.joinpath(cls).mkdir(parents=True)
-            assert cv2.imwrite(str(root / cls / "img.png"), img)
+            assert _cv2().imwrite(str(root / cls / "img.png"), img)
     ds = datasets.load_image_folder(tmp_path / "train", grayscale=True, test_root=tmp_path / "test")
     np.testing.assert_array_equal(ds.X_train, 1.0)
     np.testing.assert_allclose(ds.X_test, 32768 / 65535, rtol=1e-6)
@@ -337,6 +341,14 @@ def test_image_folder_layout_errors(tmp_path):
     _png(tmp_path / "ok" / "y.png", np.zeros((4, 4, 3), dtype=np.uint8))
     with pytest.warns(UserWarning), pytest.raises(ValueError, match="only_bad"):
         datasets.load_image_folder(tmp_path)
+    with pytest.raises(ValueError, match="resize must be"):
+        datasets.load_image_folder(tmp_path, size=(4, 4), resize="zoom")
+    with pytest.raises(ValueError, match="test_size"):
+        datasets.load_image_folder(tmp_path, test_size=1.5)
+    with pytest.raises(ValueError, match="cannot decode"):
+        datasets.read_image(tmp_path / "only_bad" / "x.jpg")
+    with pytest.raises(ValueError, match="cannot read"):
+        datasets.read_image(tmp_path / "missing.png")
 
 
 # --------------------------------------------------------------------------- foolbox samples
@@ -419,6 +431,10 @@ def test_dataset_balanced_train_and_stratified_split():
     assert len(te) == 4  # 3 of class 0, 1 of class 1, none of the single-sample class
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         stratified_split(np.zeros(4), 1.0)
+    with pytest.raises(ValueError, match="seed"):
+        stratified_split(np.zeros(4), 0.5, seed=-1)
+    with pytest.raises(TypeError, match="seed"):
+        datasets.load_digits(seed=1.5)
 
 
 def test_dataset_validates_its_arrays():

@@ -123,8 +123,10 @@ def _plain(value: Any) -> Any:
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}.")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}.")
     return int(seed)
 
 
@@ -226,6 +228,15 @@ def balanced_subset(
     return X[idx], y[idx]
 
 
+def check_test_size(test_size: Any) -> float:
+    """Return ``test_size`` as a float in [0, 1), or raise TypeError/ValueError."""
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"test_size must be a fraction in [0, 1), got {test_size!r}.")
+    if not 0.0 <= float(test_size) < 1.0:
+        raise ValueError(f"test_size must be a fraction in [0, 1), got {test_size}.")
+    return float(test_size)
+
+
 def stratified_split(
     y: np.ndarray, test_size: float, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -253,10 +264,7 @@ def stratified_split(
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}.")
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"test_size must be a fraction in [0, 1), got {test_size!r}.")
-    if not 0.0 <= float(test_size) < 1.0:
-        raise ValueError(f"test_size must be a fraction in [0, 1), got {test_size}.")
+    test_size = check_test_size(test_size)
     rng = np.random.default_rng(_check_seed(seed))
     test = []
     for label in np.unique(y):

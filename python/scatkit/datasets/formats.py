@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import pickle
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._dataset import Dataset, split_dataset, unit_float
+from ._dataset import Dataset, check_test_size, split_dataset, unit_float
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +51,26 @@ def default_root() -> Path:
     return Path(env).expanduser() if env else Path.home() / "scatkit_data"
 
 
-def _find_folder(root: str | os.PathLike | None, folder: str) -> tuple[Path, Path]:
-    """Return (searched root, dataset folder): ``root/folder`` or ``root`` itself."""
+def _find_folder(root: str | os.PathLike | None, folder: str) -> Path:
+    """Return the dataset folder: ``root/folder``, or ``root`` itself if it is named ``folder``."""
     base = default_root() if root is None else Path(root).expanduser()
-    if base.name == folder:
-        return base, base
-    return base, base / folder
+    return base if base.name == folder else base / folder
 
 
 def _missing(
-    what: str, where: Path, root: Path, expected: Sequence[str], url: str, archive: str
+    name: str, where: Path, expected: Sequence[str], missing: Sequence[str], url: str
 ) -> FileNotFoundError:
+    archive = url.rsplit("/", 1)[-1]
+    if len(missing) == len(expected):
+        head = f"{name} not found"
+    else:
+        head = f"{name} is incomplete ({', '.join(missing)} missing)"
     return FileNotFoundError(
-        f"{what} not found: expected the files {', '.join(expected)} in {where}. "
-        f"Download {url} and unpack it into {root} (for example `tar xzf {archive} -C {root}`), "
-        f"which creates the folder {where.name}/; or pass root= pointing at it "
-        f"(the default root is $SCATKIT_DATA or ~/scatkit_data)."
+        f"{head}: expected the files {', '.join(expected)} in {where}. "
+        f"Download {url} and unpack it into {where.parent} (for example "
+        f"`tar xzf {archive} -C {where.parent}`), which creates {where.name}/, or pass "
+        f"root= naming the folder that holds {where.name}/ (by default $SCATKIT_DATA, "
+        f"else ~/scatkit_data)."
     )
 
 
@@ -148,18 +153,11 @@ def load_cifar10(root: str | os.PathLike | None = None) -> Dataset:
         If any of data_batch_1..5, test_batch or batches.meta is missing; the message
         says where to put them and where to download them.
     """
-    base, folder = _find_folder(root, "cifar-10-batches-py")
+    folder = _find_folder(root, "cifar-10-batches-py")
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
     missing = [n for n in names if not (folder / n).is_file()]
     if missing:
-        raise _missing(
-            f"CIFAR-10 ({', '.join(missing)} missing)",
-            folder,
-            base,
-            names,
-            CIFAR10_URL,
-            "cifar-10-python.tar.gz",
-        )
+        raise _missing("CIFAR-10", folder, names, missing, CIFAR10_URL)
     meta = _read_cifar_pickle(folder / "batches.meta")
     label_names = meta.get("label_names")
     if not isinstance(label_names, (list, tuple)) or len(label_names) != 10:
@@ -216,18 +214,11 @@ def load_stl10(root: str | os.PathLike | None = None) -> Dataset:
     FileNotFoundError
         If train_X.bin, train_y.bin, test_X.bin, test_y.bin or class_names.txt is missing.
     """
-    base, folder = _find_folder(root, "stl10_binary")
+    folder = _find_folder(root, "stl10_binary")
     names = ["train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "class_names.txt"]
     missing = [n for n in names if not (folder / n).is_file()]
     if missing:
-        raise _missing(
-            f"STL-10 ({', '.join(missing)} missing)",
-            folder,
-            base,
-            names,
-            STL10_URL,
-            "stl10_binary.tar.gz",
-        )
+        raise _missing("STL-10", folder, names, missing, STL10_URL)
     text = (folder / "class_names.txt").read_text(encoding="utf-8")
     classes = tuple(line.strip() for line in text.splitlines() if line.strip())
     if not classes:
@@ -274,8 +265,8 @@ def read_image(
         If the file cannot be read or decoded.
     """
     cv2 = _cv2()
-    if resize not in ("crop", "stretch"):
-        raise ValueError(f"resize must be 'crop' or 'stretch', got {resize!r}.")
+    size = _check_size(size)
+    _check_resize(resize)
     try:
         # imdecode on the raw bytes, because imread returns None without saying why and
         # fails on some non-ASCII paths.
@@ -317,6 +308,11 @@ def _fit(cv2: Any, img: np.ndarray, size: tuple[int, int], resize: str) -> np.nd
     return img[top : top + H, left : left + W]
 
 
+def _check_resize(resize: Any) -> None:
+    if resize not in ("crop", "stretch"):
+        raise ValueError(f"resize must be 'crop' or 'stretch', got {resize!r}.")
+
+
 def _check_size(size: Any) -> tuple[int, int] | None:
     if size is None:
         return None
@@ -343,10 +339,9 @@ def _scan_classes(
     class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not class_dirs:
         loose = [p.name for p in root.iterdir() if p.is_file()][:3]
-        hint = f" (it holds files such as {', '.join(loose)} directly)" if loose else ""
-        hint = hint or " (it is empty)"
+        hint = f"it holds files such as {', '.join(loose)} directly" if loose else "it is empty"
         raise ValueError(
-            f"{root} has no class sub-folders{hint}; expected root/<class name>/<image files>, "
+            f"{root} has no class sub-folders ({hint}); expected root/<class name>/<image files>, "
             "one sub-folder per class."
         )
     files, skipped = [], []
@@ -405,15 +400,16 @@ def load_image_folder(
         float32 images in [0, 1].
     """
     size = _check_size(size)
+    _check_resize(resize)
+    if test_root is None:
+        check_test_size(test_size)
     root = Path(root).expanduser()
     read_kw = {"grayscale": bool(grayscale), "size": size, "resize": resize}
     classes, X, y, skipped = _read_folder(root, read_kw)
     name = root.name or "folder"
     if test_root is None:
         ds = split_dataset(name, X, y, tuple(classes), test_size, seed, root=str(root))
-        return Dataset(
-            ds.name, ds.X_train, ds.y_train, ds.X_test, ds.y_test, ds.classes, skipped, ds.info
-        )
+        return dataclasses.replace(ds, skipped=tuple(skipped))
     test_root = Path(test_root).expanduser()
     test_classes, X_test, y_test, test_skipped = _read_folder(test_root, read_kw)
     if test_classes != classes:
