@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "schedule.hpp"
 #include "scatkit/scattering2d.hpp"
+#include "schedule.hpp"
 
 namespace scatkit {
 namespace detail {
@@ -22,11 +22,22 @@ class Backend {
   virtual std::size_t workspace_bytes() const = 0;
   /// Worker threads used (CPU) or 0.
   virtual int threads() const = 0;
+  /// Runs only the FFTs a batch needs, on the plan's own workspace (for benchmarks: the floor
+  /// the full transform is compared against).
+  virtual void execute_fft_only(std::size_t batch) = 0;
+};
+
+/// Internal access to a Plan's backend (benchmarks, bindings).
+struct PlanAccess {
+  static Backend& backend(Plan& p);
 };
 
 /// The FFTW engine.
 std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s,
                                           const FilterBank& fb);
+
+/// Instruction set of the CPU engine variant in use ("avx2" or "baseline").
+const char* cpu_isa();
 
 /// The cuFFT engine, or throws CudaError saying why it is unavailable.
 std::unique_ptr<Backend> make_cuda_backend(const Config& cfg, const Schedule& s,

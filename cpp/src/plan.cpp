@@ -1,14 +1,13 @@
 // Plan: validation, filter construction and dispatch to a backend (PIMPL).
-#include <unistd.h>
-
 #include <fftw3.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <utility>
 
 #include "backend.hpp"
-#include "schedule.hpp"
 #include "scatkit/scattering2d.hpp"
+#include "schedule.hpp"
 
 namespace scatkit {
 
@@ -48,9 +47,9 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
        << (phys >> 20) << " MiB.";
     throw OutOfMemory(os.str());
   }
-  const FilterBank fb = make_filter_bank(static_cast<std::size_t>(impl_->sched.P),
-                                         static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L,
-                                         cfg.threads);
+  const FilterBank fb =
+      make_filter_bank(static_cast<std::size_t>(impl_->sched.P),
+                       static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L, cfg.threads);
   if (cfg.device == Device::CUDA)
     impl_->backend = detail::make_cuda_backend(cfg, impl_->sched, fb);
   else
@@ -58,6 +57,8 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
 }
 
 Plan::~Plan() = default;
+
+detail::Backend& detail::PlanAccess::backend(Plan& p) { return *p.impl_->backend; }
 Plan::Plan(Plan&&) noexcept = default;
 Plan& Plan::operator=(Plan&&) noexcept = default;
 

@@ -11,12 +11,12 @@ namespace detail {
 
 /// Grid geometry and channel layout shared by every backend.
 struct Schedule {
-  long M = 0, N = 0;          ///< input size
-  long P = 0, Q = 0;          ///< padded size
+  long M = 0, N = 0;  ///< input size
+  long P = 0, Q = 0;  ///< padded size
   int J = 0, L = 0, max_order = 0;
   long pad_top = 0, pad_left = 0;
   long out_rows = 0, out_cols = 0;
-  std::size_t K = 0;          ///< number of channels
+  std::size_t K = 0;  ///< number of channels
   std::vector<ChannelMeta> meta;
   /// Output channel of the first second-order path (n1, j2, t2=0) for first-order n1 = j1*L+t1;
   /// channels of (n1, j2, t2) follow at + t2.

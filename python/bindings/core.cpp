@@ -41,8 +41,8 @@ void execute_checked(scatkit::Plan& plan, nb::ndarray<const T, nb::ndim<3>, nb::
   if (in.shape(1) != plan.config().rows || in.shape(2) != plan.config().cols)
     throw scatkit::InvalidArgument("input images must be " + std::to_string(plan.config().rows) +
                                    "x" + std::to_string(plan.config().cols) + ", got " +
-                                   std::to_string(in.shape(1)) + "x" +
-                                   std::to_string(in.shape(2)) + ".");
+                                   std::to_string(in.shape(1)) + "x" + std::to_string(in.shape(2)) +
+                                   ".");
   if (out.shape(0) != batch || out.shape(1) != plan.num_channels() ||
       out.shape(2) != plan.out_rows() || out.shape(3) != plan.out_cols())
     throw scatkit::InvalidArgument("output array has the wrong shape for this plan.");
@@ -135,7 +135,7 @@ NB_MODULE(_core, m) {
       .def_prop_ro("precision",
                    [](const scatkit::Plan& p) {
                      return p.config().precision == scatkit::Precision::Float32 ? "float32"
-                                                                               : "float64";
+                                                                                : "float64";
                    })
       .def_prop_ro("device",
                    [](const scatkit::Plan& p) {
@@ -163,7 +163,7 @@ NB_MODULE(_core, m) {
              nb::ndarray<float, nb::ndim<4>, nb::c_contig, nb::device::cpu> out) {
             execute_checked<float>(p, in, out, 0);
           },
-          "x"_a, "out"_a)
+          "x"_a, "out"_a.noconvert())
       .def(
           "execute",
           [](scatkit::Plan& p,
@@ -171,7 +171,7 @@ NB_MODULE(_core, m) {
              nb::ndarray<double, nb::ndim<4>, nb::c_contig, nb::device::cpu> out) {
             execute_checked<double>(p, in, out, 0);
           },
-          "x"_a, "out"_a,
+          "x"_a, "out"_a.noconvert(),
           "Transforms x (batch, M, N) into out (batch, K, M', N'); C-contiguous host arrays of "
           "the plan's precision. Releases the GIL.");
 }

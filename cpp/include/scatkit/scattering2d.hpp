@@ -20,16 +20,16 @@ enum class Device { CPU, CUDA };
 
 /// Everything that defines a scattering transform; validated by Plan's constructor.
 struct Config {
-  std::size_t rows = 0;            ///< image height M (>= 2)
-  std::size_t cols = 0;            ///< image width N (>= 2)
-  int J = 1;                       ///< number of scales, 1 <= J and 2^J <= min(M, N)
-  int L = 8;                       ///< number of angles, >= 1
-  int max_order = 2;               ///< 1 or 2
+  std::size_t rows = 0;                      ///< image height M (>= 2)
+  std::size_t cols = 0;                      ///< image width N (>= 2)
+  int J = 1;                                 ///< number of scales, 1 <= J and 2^J <= min(M, N)
+  int L = 8;                                 ///< number of angles, >= 1
+  int max_order = 2;                         ///< 1 or 2
   Precision precision = Precision::Float32;  ///< float or double
-  Device device = Device::CPU;     ///< CPU (FFTW) or CUDA (cuFFT)
-  std::size_t max_batch = 0;       ///< CUDA: images per launch (0 = automatic); ignored on CPU
-  int threads = 0;                 ///< CPU threads; 0 = all hardware threads
-  int device_id = 0;               ///< CUDA device ordinal
+  Device device = Device::CPU;               ///< CPU (FFTW) or CUDA (cuFFT)
+  std::size_t max_batch = 0;  ///< CUDA: images per launch (0 = automatic); ignored on CPU
+  int threads = 0;            ///< CPU threads; 0 = all hardware threads
+  int device_id = 0;          ///< CUDA device ordinal
 };
 
 /// What one output channel holds: -1 marks a field that does not apply.
@@ -52,7 +52,8 @@ void validate(const Config& cfg);
 
 namespace detail {
 class Backend;
-}
+struct PlanAccess;
+}  // namespace detail
 
 /// A transform built once (filters, FFT plans, schedule, workspace) and executed many times.
 class Plan {
@@ -101,6 +102,7 @@ class Plan {
   void execute_on_stream(const double* in, double* out, std::size_t batch, std::uintptr_t stream);
 
  private:
+  friend struct detail::PlanAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

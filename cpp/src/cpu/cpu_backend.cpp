@@ -11,6 +11,7 @@
 #include "cpu/fftw_plan.hpp"
 #include "cpu/thread_pool.hpp"
 #include "scatkit/detail/elementwise.hpp"
+#include "support.hpp"
 
 namespace scatkit {
 namespace detail {
@@ -32,6 +33,7 @@ struct Workspace {
   AlignedBuffer<C<T>> V2h;  // L second-order half spectra
   AlignedBuffer<C<T>> Ch;   // L coarse low-pass half spectra
   AlignedBuffer<T> Cr;      // L coarse low-pass maps
+  AlignedBuffer<C<T>> Z;    // low-pass spectrum folded along rows only
 };
 
 template <class T>
@@ -54,7 +56,7 @@ class CpuBackend final : public Backend {
                   static_cast<size_t>(L) * (sizeof(C<T>) * pq + sizeof(T) * pq + sizeof(C<T>) * hq +
                                             sizeof(C<T>) * (hq / 4 + static_cast<size_t>(P)) +
                                             sizeof(C<T>) * cq + sizeof(T) * cr) +
-                  sizeof(C<T>) * pq;
+                  sizeof(C<T>) * pq + sizeof(C<T>) * static_cast<size_t>((P >> J) * (Q / 2 + 1));
     size_t filt = 0;
     for (const auto& levels : fb.psi)
       for (const auto& f : levels) filt += f.size() * sizeof(T);
@@ -67,11 +69,16 @@ class CpuBackend final : public Backend {
     // Filters in the plan's precision, pre-scaled by 1/(P_r Q_r): this folds the 1/k^2 of
     // periodize_mean and the 1/n of every inverse FFT into one multiply.
     psi_.resize(fb.psi.size());
+    spans_.resize(fb.psi.size());
     for (size_t n = 0; n < fb.psi.size(); ++n) {
-      for (size_t r = 0; r < fb.psi[n].size(); ++r)
+      for (size_t r = 0; r < fb.psi[n].size(); ++r) {
         psi_[n].push_back(scaled(fb.psi[n][r], static_cast<int>(r)));
+        spans_[n].push_back(sparsify_rows(psi_[n].back(), s.rows_at(static_cast<int>(r)),
+                                          s.cols_at(static_cast<int>(r))));
+      }
     }
-    for (size_t r = 0; r < fb.phi.size(); ++r) phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
+    for (size_t r = 0; r < fb.phi.size(); ++r)
+      phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
 
     row_src_.resize(static_cast<size_t>(P));
     col_src_.resize(static_cast<size_t>(Q));
@@ -90,6 +97,7 @@ class CpuBackend final : public Backend {
       w.V2h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * (hq / 4 + static_cast<size_t>(P)));
       w.Ch = AlignedBuffer<C<T>>(static_cast<size_t>(L) * cq);
       w.Cr = AlignedBuffer<T>(static_cast<size_t>(L) * cr);
+      w.Z = AlignedBuffer<C<T>>(static_cast<size_t>(P >> J) * static_cast<size_t>(Q / 2 + 1));
     }
     make_plans();
     pool_ = std::make_unique<ThreadPool>(nt_);
@@ -106,6 +114,13 @@ class CpuBackend final : public Backend {
     return per_thread_ * static_cast<size_t>(nt_) + filter_bytes_;
   }
   int threads() const override { return nt_; }
+
+  void execute_fft_only(size_t batch) override {
+    if (batch == 0) return;
+    Job job{this, nullptr, nullptr, batch, {0}};
+    const int active = static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(nt_)));
+    pool_->run(&CpuBackend::run_fft_job, &job, active);
+  }
 
  private:
   struct Job {
@@ -124,6 +139,30 @@ class CpuBackend final : public Backend {
     const size_t out_stride = self.s_.K * static_cast<size_t>(self.s_.out_rows * self.s_.out_cols);
     for (size_t i = job.next++; i < job.batch; i = job.next++)
       self.transform(job.in + i * in_stride, job.out + i * out_stride, w);
+  }
+
+  // The FFT calls of transform(), in the same order and on the same buffers, nothing else.
+  static void run_fft_job(void* ctx, int worker) {
+    Job& job = *static_cast<Job*>(ctx);
+    CpuBackend& self = *job.self;
+    Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
+    const int J = self.s_.J, L = self.s_.L;
+    for (size_t i = job.next++; i < job.batch; i = job.next++) {
+      F::exec_r2c(self.r2c0_.get(), w.R.data(), fcp(w.H.data()));
+      F::exec_c2r(self.c2r1_.get(), fcp(w.Ch.data()), w.Cr.data());
+      for (int j1 = 0; j1 < J; ++j1) {
+        F::exec_c2c(self.inv_[j1].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+        F::exec_r2c(self.r2c_[j1].get(), w.U.data(), fcp(w.V1h.data()));
+        F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
+        if (self.s_.max_order < 2) continue;
+        for (int t1 = 0; t1 < L; ++t1)
+          for (int j2 = j1 + 1; j2 < J; ++j2) {
+            F::exec_c2c(self.inv_[j2].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+            F::exec_r2c(self.r2c_[j2].get(), w.U.data(), fcp(w.V2h.data()));
+            F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
+          }
+      }
+    }
   }
 
   std::vector<T> scaled(const std::vector<double>& f, int r) const {
@@ -149,8 +188,8 @@ class CpuBackend final : public Backend {
     r2c0_ = check(F::many_r2c(P, Q, 1, w.R.data(), fcp(w.H.data()), flags));
     for (int r = 0; r < J; ++r) {
       const int Pr = P >> r, Qr = Q >> r;
-      inv_.push_back(check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD,
-                                       flags)));
+      inv_.push_back(
+          check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags)));
       r2c_.push_back(check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags)));
     }
     const int PJ = P >> J, QJ = Q >> J;
@@ -160,17 +199,26 @@ class CpuBackend final : public Backend {
   }
 
   // Low-pass branch for nb half spectra at level r (stride hs), written to channels c0..c0+nb-1.
-  void lowpass(const C<T>* half, size_t hs, int r, int nb, T* out, size_t c0, Workspace<T>& w) const {
+  void lowpass(const C<T>* half, size_t hs, int r, int nb, T* out, size_t c0,
+               Workspace<T>& w) const {
     const int J = s_.J;
-    const long Pr = s_.rows_at(r), Qr = s_.cols_at(r);
+    const long Qr = s_.cols_at(r);
     const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
     const long k = 1L << (J - r);
     const T* f = phi_[static_cast<size_t>(r)].data();
+    const long hr = Qr / 2 + 1;
+    C<T>* Z = w.Z.data();
     for (int t = 0; t < nb; ++t) {
       const C<T>* src = half + static_cast<size_t>(t) * hs;
       C<T>* dst = w.Ch.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * hJ);
+      // Rows first on the stored half (contiguous, vectorised), then the small column fold.
+      for (long p = 0; p < k; ++p)
+        for (long a = 0; a < PJ; ++a) {
+          const long row = a + p * PJ;
+          multiply_row(src + row * hr, f + row * Qr, Z + a * hr, hr, p != 0);
+        }
       for (long a = 0; a < PJ; ++a)
-        for (long b = 0; b < hJ; ++b) dst[a * hJ + b] = product_periodize_half(src, f, Pr, Qr, k, a, b);
+        for (long b = 0; b < hJ; ++b) dst[a * hJ + b] = fold_half_columns(Z, PJ, Qr, QJ, a, b);
     }
     F::exec_c2r(nb == 1 ? c2r1_.get() : c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
     const long orows = s_.out_rows, ocols = s_.out_cols;
@@ -186,31 +234,52 @@ class CpuBackend final : public Backend {
   // r2c into half (L spectra at level j).
   void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w) const {
     const int L = s_.L;
-    const long Pr = s_.rows_at(r), Qr = s_.cols_at(r);
+    const long Qr = s_.cols_at(r);
     const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
     const long k = 1L << (j - r);
     const size_t gs = static_cast<size_t>(Pj * Qj);
     for (int t = 0; t < L; ++t) {
-      const T* f = psi_[static_cast<size_t>(j * L + t)][static_cast<size_t>(r)].data();
+      const size_t n = static_cast<size_t>(j * L + t);
+      const T* f = psi_[n][static_cast<size_t>(r)].data();
+      const RowSpans* spans = spans_[n][static_cast<size_t>(r)].data();
       C<T>* y = w.Y.data() + static_cast<size_t>(t) * gs;
-      if (k == 1) {
-        for (size_t i = 0; i < gs; ++i) y[i] = C<T>{spec[i].re * f[i], spec[i].im * f[i]};
-      } else {
-        for (long a = 0; a < Pj; ++a)
-          for (long b = 0; b < Qj; ++b) y[a * Qj + b] = product_periodize(spec, f, Pr, Qr, k, a, b);
+      std::memset(static_cast<void*>(y), 0, gs * sizeof(C<T>));
+      // Fold the k x k aliases row by row over the filter's non-zero columns only. Aliases are
+      // visited in product_periodize's (p, q) order and the skipped terms are exact zeros, so
+      // every sum equals product_periodize's.
+      for (long p = 0; p < k; ++p) {
+        for (long a = 0; a < Pj; ++a) {
+          const long row = a + p * Pj;
+          const RowSpans& sp = spans[row];
+          C<T>* yrow = y + a * Qj;
+          const C<T>* srow = spec + row * Qr;
+          const T* frow = f + row * Qr;
+          for (int seg = 0; seg < 2; ++seg) {
+            long c = seg == 0 ? sp.lo0 : sp.lo1;
+            const long end = seg == 0 ? sp.hi0 : sp.hi1;
+            while (c < end) {
+              const long q_end = std::min(end, (c / Qj + 1) * Qj);
+              multiply_row(srow + c, frow + c, yrow + (c % Qj), q_end - c, true);
+              c = q_end;
+            }
+          }
+        }
       }
     }
     F::exec_c2c(inv_[static_cast<size_t>(j)].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-    const size_t n = static_cast<size_t>(L) * gs;
-    const C<T>* y = w.Y.data();
-    T* u = w.U.data();
-    for (size_t i = 0; i < n; ++i) u[i] = modulus(y[i]);
+    modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
     F::exec_r2c(r2c_[static_cast<size_t>(j)].get(), w.U.data(), fcp(half));
   }
 
+  // Full spectrum from its r2c half, row by row (same values as hermitian_at, vectorisable).
   static void expand(const C<T>* half, long P, long Q, C<T>* full) {
-    for (long r = 0; r < P; ++r)
-      for (long c = 0; c < Q; ++c) full[r * Q + c] = hermitian_at(half, P, Q, r, c);
+    const long hq = Q / 2 + 1;
+    for (long r = 0; r < P; ++r) {
+      C<T>* dst = full + r * Q;
+      std::memcpy(static_cast<void*>(dst), half + r * hq, static_cast<size_t>(hq) * sizeof(C<T>));
+      const C<T>* mirror = half + (r == 0 ? 0 : P - r) * hq;
+      for (long c = hq; c < Q; ++c) dst[c] = C<T>{mirror[Q - c].re, -mirror[Q - c].im};
+    }
   }
 
   void transform(const T* img, T* out, Workspace<T>& w) const {
@@ -238,7 +307,8 @@ class CpuBackend final : public Backend {
           const long P2 = s_.rows_at(j2), Q2 = s_.cols_at(j2);
           const size_t hs2 = static_cast<size_t>(P2 * (Q2 / 2 + 1));
           bandpass(w.V.data(), j1, j2, w.V2h.data(), w);
-          lowpass(w.V2h.data(), hs2, j2, L, out, s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)], w);
+          lowpass(w.V2h.data(), hs2, j2, L, out,
+                  s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)], w);
         }
       }
     }
@@ -248,6 +318,7 @@ class CpuBackend final : public Backend {
   int nt_ = 1;
   size_t per_thread_ = 0, filter_bytes_ = 0;
   std::vector<std::vector<std::vector<T>>> psi_;
+  std::vector<std::vector<std::vector<RowSpans>>> spans_;  // [n][level][row]
   std::vector<std::vector<T>> phi_;
   std::vector<long> row_src_, col_src_;
   std::vector<Workspace<T>> ws_;
@@ -258,8 +329,20 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s,
-                                          const FilterBank& fb) {
+// This file is compiled once per instruction set (SCATKIT_CPU_ISA names the variant);
+// cpu_dispatch.cpp picks the best one the running CPU supports.
+#ifndef SCATKIT_CPU_ISA
+#define SCATKIT_CPU_ISA base
+#endif
+#define SCATKIT_CAT2(a, b) a##b
+#define SCATKIT_CAT(a, b) SCATKIT_CAT2(a, b)
+
+std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
+                                                                         const Schedule& s,
+                                                                         const FilterBank& fb);
+std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
+                                                                         const Schedule& s,
+                                                                         const FilterBank& fb) {
   if (cfg.precision == Precision::Float64) return std::make_unique<CpuBackend<double>>(cfg, s, fb);
   return std::make_unique<CpuBackend<float>>(cfg, s, fb);
 }

@@ -71,8 +71,8 @@ struct Fftw<double> {
   }
   static plan_t many_c2r(int n0, int n1, int howmany, complex_t* in, double* out, unsigned flags) {
     int n[2] = {n0, n1};
-    return fftw_plan_many_dft_c2r(2, n, howmany, in, nullptr, 1, n0 * (n1 / 2 + 1), out, nullptr,
-                                  1, n0 * n1, flags);
+    return fftw_plan_many_dft_c2r(2, n, howmany, in, nullptr, 1, n0 * (n1 / 2 + 1), out, nullptr, 1,
+                                  n0 * n1, flags);
   }
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftw_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, double* in, complex_t* out) { fftw_execute_dft_r2c(p, in, out); }

@@ -9,8 +9,10 @@
 
 #if defined(__CUDACC__)
 #define SCATKIT_HD __host__ __device__ __forceinline__
+#define SCATKIT_RESTRICT __restrict__
 #else
 #define SCATKIT_HD inline
+#define SCATKIT_RESTRICT __restrict
 #endif
 
 namespace scatkit {
@@ -89,6 +91,29 @@ SCATKIT_HD Complex<T> product_periodize_half(const Complex<T>* half, const T* f,
   return Complex<T>{re, im};
 }
 
+/// Low-pass fold, second half: bin (a, b), b <= QJ/2, of the coarse PJ x QJ half spectrum from
+/// Z, the PJ x (Qr/2+1) half grid already folded along rows (Z[a][c] = sum_p spec*phi at row
+/// a + p*PJ, column c). Columns past Qr/2 come from the Hermitian mirror: row (-a) mod PJ,
+/// column Qr - c, conjugated; this holds because phi is even, so spec*phi stays Hermitian.
+template <class T>
+SCATKIT_HD Complex<T> fold_half_columns(const Complex<T>* Z, long PJ, long Qr, long QJ, long a,
+                                        long b) {
+  const long hq = Qr / 2 + 1, k = Qr / QJ;
+  const long am = a == 0 ? 0 : PJ - a;
+  T re = 0, im = 0;
+  for (long q = 0; q < k; ++q) {
+    const long c = b + q * QJ;
+    if (c < hq) {
+      re += Z[a * hq + c].re;
+      im += Z[a * hq + c].im;
+    } else {
+      re += Z[am * hq + (Qr - c)].re;
+      im -= Z[am * hq + (Qr - c)].im;
+    }
+  }
+  return Complex<T>{re, im};
+}
+
 /// Modulus |z| of a complex value.
 template <class T>
 SCATKIT_HD T modulus(Complex<T> z) {
@@ -97,6 +122,41 @@ SCATKIT_HD T modulus(Complex<T> z) {
 #else
   return std::sqrt(z.re * z.re + z.im * z.im);
 #endif
+}
+
+/// One row segment of product_periodize: y[b] = s[b] * f[b] (accumulate: y[b] += ...), b < n.
+/// Visiting the k x k aliases in (p, q) order with the first one assigning gives bit-for-bit the
+/// sums of product_periodize; the row form lets CPU compilers vectorise it.
+template <class T>
+SCATKIT_HD void multiply_row(const Complex<T>* SCATKIT_RESTRICT s, const T* SCATKIT_RESTRICT f,
+                             Complex<T>* SCATKIT_RESTRICT y, long n, bool accumulate) {
+  const T* si = &s[0].re;
+  T* yo = &y[0].re;
+  if (accumulate) {
+    for (long b = 0; b < n; ++b) {
+      yo[2 * b] += si[2 * b] * f[b];
+      yo[2 * b + 1] += si[2 * b + 1] * f[b];
+    }
+  } else {
+    for (long b = 0; b < n; ++b) {
+      yo[2 * b] = si[2 * b] * f[b];
+      yo[2 * b + 1] = si[2 * b + 1] * f[b];
+    }
+  }
+}
+
+/// u[i] = |y[i]| for i < n.
+template <class T>
+SCATKIT_HD void modulus_row(const Complex<T>* SCATKIT_RESTRICT y, T* SCATKIT_RESTRICT u, long n) {
+  const T* yi = &y[0].re;
+  for (long i = 0; i < n; ++i) {
+    const T re = yi[2 * i], im = yi[2 * i + 1];
+#if defined(__CUDA_ARCH__)
+    u[i] = sqrt(re * re + im * im);
+#else
+    u[i] = std::sqrt(re * re + im * im);
+#endif
+  }
 }
 
 /// Flat index in the P x Q coarse map of output pixel (i, j) after dropping one border pixel.

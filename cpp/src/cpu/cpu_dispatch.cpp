@@ -1,0 +1,33 @@
+// Picks the CPU engine variant compiled for the best instruction set this processor runs.
+#include <string>
+
+#include "backend.hpp"
+
+namespace scatkit {
+namespace detail {
+
+std::unique_ptr<Backend> make_cpu_backend_base(const Config& cfg, const Schedule& s,
+                                               const FilterBank& fb);
+#if defined(SCATKIT_HAVE_AVX2_VARIANT)
+std::unique_ptr<Backend> make_cpu_backend_avx2(const Config& cfg, const Schedule& s,
+                                               const FilterBank& fb);
+#endif
+
+const char* cpu_isa() {
+#if defined(SCATKIT_HAVE_AVX2_VARIANT)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) return "avx2";
+#endif
+  return "baseline";
+}
+
+std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s,
+                                          const FilterBank& fb) {
+#if defined(SCATKIT_HAVE_AVX2_VARIANT)
+  if (std::string(cpu_isa()) == "avx2") return make_cpu_backend_avx2(cfg, s, fb);
+#endif
+  return make_cpu_backend_base(cfg, s, fb);
+}
+
+}  // namespace detail
+}  // namespace scatkit
