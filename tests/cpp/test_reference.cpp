@@ -158,13 +158,15 @@ TEST_CASE(reference_file_is_complete) {
 // - vs Kymatio: measured <= 3.4e-7 (float64) and <= 5.6e-7 (float32); bound 2e-6. The floor is
 //   Kymatio's own: it builds its Gabor filters in complex64, so even its float64 output carries
 //   single-precision filter rounding (Kymatio vs spec64 differ by up to 1.3e-7 themselves).
-// - vs spec64 (exact float64 SPEC): float64 measured <= 5e-15, bound 1e-13 (room for other FFT
-//   algorithms only); float32 measured <= 4.8e-7, bound 1e-5.
+// - vs spec64 (exact float64 SPEC), float64: 5e-15 with full filters; the engine may zero wavelet
+//   Fourier values below 1e-9 of their peak (support.hpp), which measured 2.5e-10 here. Bound
+//   1e-9: anything above means more than that documented trade-off.
+// - vs spec64, float32: measured <= 5.2e-7, bound 1e-5.
 TEST_CASE(float64_matches_references) {
   for (const auto& c : load(g_reference_path)) {
     const auto [ek, es] = run_case<double>(c);
     CHECK(ek <= 2e-6);
-    CHECK(es <= 1e-13);
+    CHECK(es <= 1e-9);
   }
 }
 
