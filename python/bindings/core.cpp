@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "backend.hpp"
 #include "scatkit/scattering2d.hpp"
 
 namespace nb = nanobind;
@@ -52,6 +53,24 @@ void execute_checked(scatkit::Plan& plan, nb::ndarray<const T, nb::ndim<3>, nb::
   plan.execute_on_stream(ip, op, batch, stream);
 }
 
+// CUDA arrays (any DLPack producer: PyTorch, CuPy, ...) for a CUDA plan on their device.
+template <class T>
+void execute_cuda(scatkit::Plan& plan,
+                  nb::ndarray<const T, nb::ndim<3>, nb::c_contig, nb::device::cuda> in,
+                  nb::ndarray<T, nb::ndim<4>, nb::c_contig, nb::device::cuda> out,
+                  std::uintptr_t stream) {
+  const int dev = plan.config().device_id;
+  if (plan.config().device != scatkit::Device::CUDA)
+    throw scatkit::InvalidArgument("this plan runs on the CPU but was given CUDA arrays; build it "
+                                   "with device='cuda' or pass host arrays.");
+  if (in.device_id() != dev || out.device_id() != dev)
+    throw scatkit::InvalidArgument(
+        "this plan runs on cuda:" + std::to_string(dev) + " but the input is on cuda:" +
+        std::to_string(in.device_id()) + " and the output on cuda:" +
+        std::to_string(out.device_id()) + ".");
+  execute_checked<T>(plan, in, out, stream);
+}
+
 }  // namespace
 
 NB_MODULE(_core, m) {
@@ -67,6 +86,16 @@ NB_MODULE(_core, m) {
 
   m.attr("__version__") = scatkit::version();
   m.def("build_info", &scatkit::build_info, "Version, FFTW and CUDA status of this build.");
+  m.def("cpu_isa", &scatkit::detail::cpu_isa,
+        "Instruction set of the CPU engine variant in use ('avx2' or 'baseline').");
+  m.def(
+      "_fft_only",
+      [](scatkit::Plan& p, size_t batch) {
+        nb::gil_scoped_release release;
+        scatkit::detail::PlanAccess::backend(p).execute_fft_only(batch);
+      },
+      "plan"_a, "batch"_a,
+      "Benchmark helper: runs only the FFTs a batch of this size needs, on the plan's workspace.");
   m.def("cuda_unavailable_reason", &scatkit::cuda_unavailable_reason,
         "Empty when CUDA plans can run, else the reason they cannot.");
   m.def("padded_size", &scatkit::padded_size, "n"_a, "J"_a);
@@ -173,5 +202,24 @@ NB_MODULE(_core, m) {
           },
           "x"_a, "out"_a.noconvert(),
           "Transforms x (batch, M, N) into out (batch, K, M', N'); C-contiguous host arrays of "
-          "the plan's precision. Releases the GIL.");
+          "the plan's precision. Releases the GIL.")
+      .def_prop_ro("device_id", [](const scatkit::Plan& p) { return p.config().device_id; })
+      .def(
+          "execute",
+          [](scatkit::Plan& p,
+             nb::ndarray<const float, nb::ndim<3>, nb::c_contig, nb::device::cuda> in,
+             nb::ndarray<float, nb::ndim<4>, nb::c_contig, nb::device::cuda> out,
+             std::uintptr_t stream) { execute_cuda<float>(p, in, out, stream); },
+          "x"_a, "out"_a.noconvert(), "stream"_a = 0)
+      .def(
+          "execute",
+          [](scatkit::Plan& p,
+             nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cuda> in,
+             nb::ndarray<double, nb::ndim<4>, nb::c_contig, nb::device::cuda> out,
+             std::uintptr_t stream) { execute_cuda<double>(p, in, out, stream); },
+          "x"_a, "out"_a.noconvert(), "stream"_a = 0,
+          "CUDA plans: x and out are C-contiguous CUDA arrays (DLPack: PyTorch, CuPy, ...) on the "
+          "plan's device; the work is enqueued on stream (a cudaStream_t as an int, 0 = the "
+          "default stream) and runs asynchronously like any kernel launch. Host arrays given to "
+          "a CUDA plan are copied through device buffers and the call waits for the result.");
 }

@@ -53,6 +53,9 @@ class Scattering2D:
         self.backend = resolve(backend, "cpu")
         self._runners: dict[np.dtype, Any] = {}
         self._meta: np.ndarray | None = None
+        # Build the float32 plan now, as Kymatio builds its filters at construction: errors
+        # surface here and the first call is not slower than the rest. float64 plans are lazy.
+        self._runner(np.dtype(np.float32))
 
     # -- description -------------------------------------------------------------------------
     @property
