@@ -1,0 +1,341 @@
+"""Hybrid networks: a fixed scattering front followed by a trainable CNN head.
+
+Every hybrid is ``head(front(x))``. The front (:class:`ScatteringFront`) has no
+parameters; it scatters each input channel separately and stacks the results, so an
+image ``(B, C, H, W)`` becomes ``(B, C*K, H', W')``. Because the head is a submodule
+that takes exactly those stacked coefficients, training can call ``model.head`` on
+features computed once (and cached) by the NumPy engine instead of re-running the
+scattering every epoch.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..scattering import Scattering2D as NumpyScattering2D
+from .layers import Classifier, conv3x3, conv_bn_relu, init_weights, res_stage, wide_stage
+
+
+def check_input_shape(input_shape: Any) -> tuple[int, int, int]:
+    """Normalise ``(H, W)`` or ``(C, H, W)`` to ``(C, H, W)`` with positive ints."""
+    try:
+        dims = tuple(input_shape)
+    except TypeError:
+        dims = ()
+    if len(dims) not in (2, 3) or not all(
+        isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims
+    ):
+        raise ValueError(
+            f"input_shape must be (H, W) or (C, H, W) with positive integers, got {input_shape!r}."
+        )
+    dims = tuple(int(d) for d in dims)
+    return (1,) + dims if len(dims) == 2 else dims  # type: ignore[return-value]
+
+
+def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise a ValueError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def as_image_batch(x: torch.Tensor, input_shape: tuple[int, int, int]) -> torch.Tensor:
+    """Check ``x`` against ``(C, H, W)`` and return it as a (B, C, H, W) float tensor.
+
+    A grayscale batch may also come as (B, H, W).
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"expected a torch.Tensor of images, got {type(x).__name__}.")
+    C, H, W = input_shape
+    if x.dim() == 3 and C == 1:
+        x = x.unsqueeze(1)
+    if x.dim() != 4 or tuple(x.shape[1:]) != (C, H, W):
+        want = f"(B, {C}, {H}, {W})" + (f" or (B, {H}, {W})" if C == 1 else "")
+        raise ValueError(f"expected images of shape {want}, got {tuple(x.shape)}.")
+    if not x.is_floating_point():
+        x = x.float()
+    return x
+
+
+class ScatteringFront(nn.Module):
+    """Fixed 2D scattering of every input channel: (B, C, H, W) -> (B, C*K, H', W').
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(H, W)`` or ``(C, H, W)`` of one input image.
+    J, L, max_order : int
+        Scattering parameters (see :class:`scatkit.Scattering2D`).
+
+    The output channel ``c*K + k`` holds scattering channel ``k`` (in ``meta`` order) of
+    input channel ``c``; :meth:`numpy_features` produces the same layout.
+    """
+
+    def __init__(self, input_shape: Any, J: int = 2, L: int = 8, max_order: int = 2) -> None:
+        super().__init__()
+        self.input_shape = check_input_shape(input_shape)
+        C, H, W = self.input_shape
+        # The NumPy object validates J/L/max_order against the size and gives the layout.
+        ref = NumpyScattering2D(J, (H, W), L=L, max_order=max_order)
+        self.J, self.L, self.max_order = ref.J, ref.L, ref.max_order
+        self.K = len(ref)
+        self.out_channels = C * self.K
+        self.out_spatial = tuple(ref.out_spatial_shape)
+        from ..torch import Scattering2D as TorchScattering2D
+
+        self.scattering = TorchScattering2D(J, (H, W), L=L, max_order=max_order)
+
+    @property
+    def out_shape(self) -> tuple[int, int, int]:
+        """Shape ``(C*K, H', W')`` of the features of one image."""
+        return (self.out_channels,) + self.out_spatial  # type: ignore[return-value]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The parameters that define the transform (used as part of feature cache keys)."""
+        return {
+            "input_shape": list(self.input_shape),
+            "J": self.J,
+            "L": self.L,
+            "max_order": self.max_order,
+        }
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scattering features (B, C*K, H', W') of images (B, C, H, W)."""
+        x = as_image_batch(x, self.input_shape)
+        out = self.scattering(x)
+        return out.reshape(x.shape[0], self.out_channels, *self.out_spatial)
+
+    def numpy_features(self, images: np.ndarray, backend: str = "auto") -> np.ndarray:
+        """Same features computed by the NumPy engine: (N, [C,] H, W) -> (N, C*K, H', W')."""
+        C, H, W = self.input_shape
+        S = NumpyScattering2D(self.J, (H, W), L=self.L, max_order=self.max_order, backend=backend)
+        arr = np.asarray(images, dtype=np.float32)
+        if arr.ndim == 3 and C == 1:
+            arr = arr[:, None]
+        if arr.ndim != 4 or arr.shape[1:] != (C, H, W):
+            raise ValueError(f"expected images of shape (N, {C}, {H}, {W}), got {arr.shape}.")
+        return S(arr).reshape(arr.shape[0], self.out_channels, *self.out_spatial)
+
+    def extra_repr(self) -> str:
+        return (
+            f"input_shape={self.input_shape}, J={self.J}, L={self.L}, "
+            f"max_order={self.max_order}, out_shape={self.out_shape}"
+        )
+
+
+class HybridNet(nn.Module):
+    """``head(front(x))``: a fixed :class:`ScatteringFront` and a trainable head.
+
+    ``model.head`` accepts precomputed features of shape ``(B, *model.front.out_shape)``.
+    """
+
+    def __init__(self, front: ScatteringFront, head: nn.Module) -> None:
+        super().__init__()
+        self.front = front
+        self.head = head
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(C, H, W)`` of one input image."""
+        return self.front.input_shape
+
+    @property
+    def feature_shape(self) -> tuple[int, int, int]:
+        """``(C*K, H', W')``: what :attr:`head` takes per sample."""
+        return self.front.out_shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class scores of images (B, C, H, W)."""
+        return self.head(self.front(x))
+
+
+class ConvHead(nn.Module):
+    """Small CNN head: [input BN] -> conv -> conv -> [2x2 max pool] -> conv(2w) -> GAP -> fc.
+
+    The input batch norm (without affine parameters) puts scattering channels of very
+    different magnitudes on one scale; a learned front ending in BN-ReLU skips it.
+    The max pool is used only when the feature maps are at least 12 pixels on each side.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        spatial: tuple[int, int],
+        num_classes: int,
+        width: int = 64,
+        dropout: float = 0.0,
+        input_bn: bool = True,
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        if input_bn:
+            layers.append(nn.BatchNorm2d(in_channels, affine=False))
+        layers += [conv_bn_relu(in_channels, width), conv_bn_relu(width, width)]
+        if min(spatial) >= 12:
+            layers.append(nn.MaxPool2d(2))
+        layers.append(conv_bn_relu(width, 2 * width))
+        self.features = nn.Sequential(*layers)
+        self.classifier = Classifier(2 * width, num_classes, dropout)
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class scores from feature maps (B, in_channels, H, W)."""
+        return self.classifier(self.features(x))
+
+
+class ScatCNN(HybridNet):
+    """Scattering + small CNN for small images (e.g. 28x28, 32x32, 64x64).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(H, W)`` or ``(C, H, W)``.
+    num_classes : int
+        Number of output classes.
+    J, L, max_order : int
+        Scattering parameters; J=2 turns 28x28 into 7x7 and 32x32 into 8x8 maps.
+    width : int
+        Channels of the first head convolutions (the last one has ``2*width``).
+    dropout : float
+        Dropout before the final linear layer.
+    """
+
+    def __init__(
+        self,
+        input_shape: Any = (1, 28, 28),
+        num_classes: int = 10,
+        J: int = 2,
+        L: int = 8,
+        max_order: int = 2,
+        width: int = 64,
+        dropout: float = 0.0,
+    ) -> None:
+        front = ScatteringFront(input_shape, J, L, max_order)
+        head = ConvHead(
+            front.out_channels,
+            front.out_spatial,
+            check_positive_int("num_classes", num_classes, 2),
+            check_positive_int("width", width),
+            dropout,
+        )
+        super().__init__(front, head)
+
+
+class WRNHead(nn.Module):
+    """Wide-ResNet body on scattering features: BN -> conv(16k) -> n blocks(32k) -> n blocks(64k).
+
+    As in the hybrid of Oyallon, Belilovsky and Zagoruyko, the scattering replaces the
+    first stage and the downsampling of a WRN-``depth``-``k``, so both remaining stages
+    work at the scattering resolution (8x8 for J=2 on 32x32 images).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        depth: int = 16,
+        k: int = 8,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        n = wrn_blocks_per_stage(depth)
+        k = check_positive_int("k", k)
+        self.input_bn = nn.BatchNorm2d(in_channels, affine=False)
+        self.conv = conv3x3(in_channels, 16 * k)
+        self.stage1 = wide_stage(16 * k, 32 * k, n, 1, dropout)
+        self.stage2 = wide_stage(32 * k, 64 * k, n, 1, dropout)
+        self.bn = nn.BatchNorm2d(64 * k)
+        self.classifier = Classifier(64 * k, num_classes)
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class scores from scattering features (B, in_channels, H', W')."""
+        out = self.conv(self.input_bn(x))
+        out = self.stage2(self.stage1(out))
+        return self.classifier(torch.relu(self.bn(out)))
+
+
+def wrn_blocks_per_stage(depth: int) -> int:
+    """Residual blocks per stage of a WRN of the given depth: (depth - 4) / 6."""
+    depth = check_positive_int("depth", depth, 10)
+    if (depth - 4) % 6:
+        raise ValueError(f"WRN depth must be 6n + 4 (10, 16, 22, 28, ...), got {depth}.")
+    return (depth - 4) // 6
+
+
+class ScatWRN(HybridNet):
+    """Scattering + Wide ResNet (the CIFAR-10 hybrid of "Scaling the Scattering Transform").
+
+    With the defaults, a 3x32x32 image gives 3*81 = 243 scattering channels at 8x8, then
+    batch norm and the WRN-16-8 body of :class:`WRNHead`.
+    """
+
+    def __init__(
+        self,
+        input_shape: Any = (3, 32, 32),
+        num_classes: int = 10,
+        J: int = 2,
+        L: int = 8,
+        max_order: int = 2,
+        depth: int = 16,
+        k: int = 8,
+        dropout: float = 0.0,
+    ) -> None:
+        front = ScatteringFront(input_shape, J, L, max_order)
+        head = WRNHead(
+            front.out_channels, check_positive_int("num_classes", num_classes, 2), depth, k, dropout
+        )
+        super().__init__(front, head)
+
+
+class ResNetHead(nn.Module):
+    """ResNet-10 on scattering features: BN -> conv(w) -> stage(w) -> stage(2w, stride 2) -> fc.
+
+    One input convolution, two stages of ``blocks`` basic blocks (2 convolutions each)
+    and the linear layer make 10 layers with ``blocks=2``, the ImageNet hybrid of
+    "Scaling the Scattering Transform" (scattering J=3: 28x28 maps from 224x224 images).
+    """
+
+    def __init__(
+        self, in_channels: int, num_classes: int, width: int = 256, blocks: int = 2
+    ) -> None:
+        super().__init__()
+        width = check_positive_int("width", width)
+        blocks = check_positive_int("blocks", blocks)
+        self.input_bn = nn.BatchNorm2d(in_channels, affine=False)
+        self.stem = conv_bn_relu(in_channels, width)
+        self.stage1 = res_stage(width, width, blocks, 1)
+        self.stage2 = res_stage(width, 2 * width, blocks, 2)
+        self.classifier = Classifier(2 * width, num_classes)
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class scores from scattering features (B, in_channels, H', W')."""
+        out = self.stem(self.input_bn(x))
+        return self.classifier(self.stage2(self.stage1(out)))
+
+
+class ScatResNet(HybridNet):
+    """Scattering + ResNet-10 for large images (224x224 ImageNet-style by default)."""
+
+    def __init__(
+        self,
+        input_shape: Any = (3, 224, 224),
+        num_classes: int = 1000,
+        J: int = 3,
+        L: int = 8,
+        max_order: int = 2,
+        width: int = 256,
+        blocks: int = 2,
+    ) -> None:
+        front = ScatteringFront(input_shape, J, L, max_order)
+        head = ResNetHead(
+            front.out_channels, check_positive_int("num_classes", num_classes, 2), width, blocks
+        )
+        super().__init__(front, head)
