@@ -126,6 +126,13 @@ awk 'NR == 4 {
   for (i = 8; i <= NF; ++i) { d = $i - e; if (d < 0) d = -d; if (d > 2e-6) bad = 1 }
   exit bad }' "$WORK/flat.txt" || fail "order-0 output of a constant image"
 
+# Separate processes, 1 and 2 threads, with FFTW's deterministic planner: identical bytes.
+for t in 1 2; do
+  SCATKIT_FFTW_PLANNER=estimate "$APP" "$IMG/colour.ppm" -J 2 -L 4 --threads $t \
+    -o "$WORK/det$t.bin" >/dev/null || fail "native_app with --threads $t"
+done
+cmp -s "$WORK/det1.bin" "$WORK/det2.bin" || fail "output differs between 1 and 2 threads"
+
 # Bad input: exit status 1 and a message naming the problem; bad usage: exit status 2.
 expect_error() {
   local code=$1 word=$2; shift 2
