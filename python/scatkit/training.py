@@ -338,13 +338,14 @@ def _forward_module(model: nn.Module, inputs: str) -> nn.Module:
     if inputs == "images":
         return model
     if inputs == "features":
-        head = getattr(model, "head", None)
-        if getattr(model, "front", None) is None or head is None:
+        from .models.hybrid import HybridNet
+
+        if not isinstance(model, HybridNet):
             raise ValueError(
                 f"inputs='features' needs a hybrid model with a scattering front and a head; "
                 f"{type(model).__name__} takes raw images (use inputs='images')."
             )
-        return head
+        return model.head
     raise ValueError(f"inputs must be 'images' or 'features', got {inputs!r}.")
 
 

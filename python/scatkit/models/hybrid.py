@@ -159,7 +159,11 @@ class ConvHead(nn.Module):
     """Small CNN head: [input BN] -> conv -> conv -> [2x2 max pool] -> conv(2w) -> GAP -> fc.
 
     The input batch norm (without affine parameters) puts scattering channels of very
-    different magnitudes on one scale; a learned front ending in BN-ReLU skips it.
+    different magnitudes on one scale; a learned front ending in BN-ReLU skips it. Its
+    running statistics are a plain cumulative average (``momentum=None``): the scattering
+    distribution never changes during training, and an exponential average started at
+    variance 1 would take hundreds of steps to reach the tiny variances of higher-order
+    coefficients, making early evaluations meaningless.
     The max pool is used only when the feature maps are at least 12 pixels on each side.
     """
 
@@ -175,7 +179,7 @@ class ConvHead(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         if input_bn:
-            layers.append(nn.BatchNorm2d(in_channels, affine=False))
+            layers.append(nn.BatchNorm2d(in_channels, affine=False, momentum=None))
         layers += [conv_bn_relu(in_channels, width), conv_bn_relu(width, width)]
         if min(spatial) >= 12:
             layers.append(nn.MaxPool2d(2))
@@ -246,7 +250,7 @@ class WRNHead(nn.Module):
         super().__init__()
         n = wrn_blocks_per_stage(depth)
         k = check_positive_int("k", k)
-        self.input_bn = nn.BatchNorm2d(in_channels, affine=False)
+        self.input_bn = nn.BatchNorm2d(in_channels, affine=False, momentum=None)
         self.conv = conv3x3(in_channels, 16 * k)
         self.stage1 = wide_stage(16 * k, 32 * k, n, 1, dropout)
         self.stage2 = wide_stage(32 * k, 64 * k, n, 1, dropout)
@@ -308,7 +312,7 @@ class ResNetHead(nn.Module):
         super().__init__()
         width = check_positive_int("width", width)
         blocks = check_positive_int("blocks", blocks)
-        self.input_bn = nn.BatchNorm2d(in_channels, affine=False)
+        self.input_bn = nn.BatchNorm2d(in_channels, affine=False, momentum=None)
         self.stem = conv_bn_relu(in_channels, width)
         self.stage1 = res_stage(width, width, blocks, 1)
         self.stage2 = res_stage(width, 2 * width, blocks, 2)
