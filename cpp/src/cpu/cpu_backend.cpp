@@ -99,19 +99,40 @@ class CpuBackend final : public Backend {
       w.Cr = AlignedBuffer<T>(static_cast<size_t>(L) * cr);
       w.Z = AlignedBuffer<C<T>>(static_cast<size_t>(P >> J) * static_cast<size_t>(Q / 2 + 1));
     }
+    // Storage for every level's first-order spectra, so several threads can share one image.
+    if (nt_ > 1 && s.max_order >= 2 && J >= 2) {
+      size_t total = 0;
+      std::vector<size_t> offsets;
+      for (int j1 = 0; j1 + 1 < J; ++j1) {
+        offsets.push_back(total);
+        total +=
+            static_cast<size_t>(L) * static_cast<size_t>(s.rows_at(j1) * (s.cols_at(j1) / 2 + 1));
+        total = (total + 15) / 16 * 16;  // FFTW needs every array as aligned as when planned
+      }
+      v1_all_ = AlignedBuffer<C<T>>(total);
+      for (size_t o : offsets) v1_ptrs_.push_back(v1_all_.data() + o);
+      v1_ptrs_.push_back(ws_[0].V1h.data());  // the last level has no second order
+    }
     make_plans();
+    // FFTW_MEASURE leaves arbitrary values (possibly denormals or NaN) in the arrays it planned
+    // on; start from zeros so FFT-only timings run on ordinary numbers.
+    for (auto& w : ws_) zero_workspace(w);
     pool_ = std::make_unique<ThreadPool>(nt_);
   }
 
   void execute(const void* in, void* out, size_t batch, std::uintptr_t) override {
     if (batch == 0) return;
+    if (batch < static_cast<size_t>(nt_) && !v1_ptrs_.empty()) {
+      execute_split(static_cast<const T*>(in), static_cast<T*>(out), batch);
+      return;
+    }
     Job job{this, static_cast<const T*>(in), static_cast<T*>(out), batch, {0}};
     const int active = static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(nt_)));
     pool_->run(&CpuBackend::run_job, &job, active);
   }
 
   size_t workspace_bytes() const override {
-    return per_thread_ * static_cast<size_t>(nt_) + filter_bytes_;
+    return per_thread_ * static_cast<size_t>(nt_) + filter_bytes_ + v1_all_.size() * sizeof(C<T>);
   }
   int threads() const override { return nt_; }
 
@@ -170,6 +191,15 @@ class CpuBackend final : public Backend {
     std::vector<T> out(f.size());
     for (size_t i = 0; i < f.size(); ++i) out[i] = static_cast<T>(f[i] * scale);
     return out;
+  }
+
+  template <class E>
+  static void zero(AlignedBuffer<E>& b) {
+    if (b.size()) std::memset(static_cast<void*>(b.data()), 0, b.size() * sizeof(E));
+  }
+  static void zero_workspace(Workspace<T>& w) {
+    zero(w.R), zero(w.H), zero(w.X), zero(w.Y), zero(w.U), zero(w.V1h);
+    zero(w.V), zero(w.V2h), zero(w.Ch), zero(w.Cr), zero(w.Z);
   }
 
   static fc* fcp(C<T>* p) { return reinterpret_cast<fc*>(p); }
@@ -282,7 +312,9 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void transform(const T* img, T* out, Workspace<T>& w) const {
+  // Padding, forward FFT, order 0 and the first-order band-passes of level j1 into v1[j1]
+  // (v1 null: all levels share w.V1h and second-order subtrees run right after each level).
+  void transform(const T* img, T* out, Workspace<T>& w, C<T>* const* v1 = nullptr) const {
     const int J = s_.J, L = s_.L;
     const long P = s_.P, Q = s_.Q, N = s_.N;
     T* R = w.R.data();
@@ -298,19 +330,57 @@ class CpuBackend final : public Backend {
     for (int j1 = 0; j1 < J; ++j1) {
       const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
       const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1));
-      bandpass(w.X.data(), 0, j1, w.V1h.data(), w);
-      lowpass(w.V1h.data(), hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
-      if (s_.max_order < 2 || j1 + 1 >= J) continue;
-      for (int t1 = 0; t1 < L; ++t1) {
-        expand(w.V1h.data() + static_cast<size_t>(t1) * hs1, P1, Q1, w.V.data());
-        for (int j2 = j1 + 1; j2 < J; ++j2) {
-          const long P2 = s_.rows_at(j2), Q2 = s_.cols_at(j2);
-          const size_t hs2 = static_cast<size_t>(P2 * (Q2 / 2 + 1));
-          bandpass(w.V.data(), j1, j2, w.V2h.data(), w);
-          lowpass(w.V2h.data(), hs2, j2, L, out,
-                  s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)], w);
-        }
-      }
+      C<T>* half = v1 ? v1[j1] : w.V1h.data();
+      bandpass(w.X.data(), 0, j1, half, w);
+      lowpass(half, hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
+      if (v1 || s_.max_order < 2 || j1 + 1 >= J) continue;
+      for (int t1 = 0; t1 < L; ++t1)
+        second_order(j1, t1, half + static_cast<size_t>(t1) * hs1, out, w);
+    }
+  }
+
+  // Every second-order path starting at first-order path (j1, t1), whose half spectrum is v1h.
+  void second_order(int j1, int t1, const C<T>* v1h, T* out, Workspace<T>& w) const {
+    const int J = s_.J, L = s_.L;
+    expand(v1h, s_.rows_at(j1), s_.cols_at(j1), w.V.data());
+    for (int j2 = j1 + 1; j2 < J; ++j2) {
+      const long P2 = s_.rows_at(j2), Q2 = s_.cols_at(j2);
+      const size_t hs2 = static_cast<size_t>(P2 * (Q2 / 2 + 1));
+      bandpass(w.V.data(), j1, j2, w.V2h.data(), w);
+      lowpass(w.V2h.data(), hs2, j2, L, out,
+              s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)], w);
+    }
+  }
+
+  // Fewer images than threads: one thread computes each image's first order into v1_, then all
+  // threads share its second-order subtrees (j1, t1).
+  struct SplitJob {
+    const CpuBackend* self;
+    T* out;
+    std::atomic<int> next;
+  };
+
+  static void run_split_job(void* ctx, int worker) {
+    SplitJob& job = *static_cast<SplitJob*>(ctx);
+    const CpuBackend& self = *job.self;
+    Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
+    const int L = self.s_.L, tasks = (self.s_.J - 1) * L;
+    for (int i = job.next++; i < tasks; i = job.next++) {
+      const int j1 = i / L, t1 = i % L;
+      const size_t hs1 = static_cast<size_t>(self.s_.rows_at(j1) * (self.s_.cols_at(j1) / 2 + 1));
+      self.second_order(j1, t1,
+                        self.v1_ptrs_[static_cast<size_t>(j1)] + static_cast<size_t>(t1) * hs1,
+                        job.out, w);
+    }
+  }
+
+  void execute_split(const T* in, T* out, size_t batch) {
+    const size_t in_stride = static_cast<size_t>(s_.M * s_.N);
+    const size_t out_stride = s_.K * static_cast<size_t>(s_.out_rows * s_.out_cols);
+    for (size_t i = 0; i < batch; ++i) {
+      transform(in + i * in_stride, out + i * out_stride, ws_[0], v1_ptrs_.data());
+      SplitJob job{this, out + i * out_stride, {0}};
+      pool_->run(&CpuBackend::run_split_job, &job, nt_);
     }
   }
 
@@ -321,7 +391,9 @@ class CpuBackend final : public Backend {
   std::vector<std::vector<std::vector<RowSpans>>> spans_;  // [n][level][row]
   std::vector<std::vector<T>> phi_;
   std::vector<long> row_src_, col_src_;
-  std::vector<Workspace<T>> ws_;
+  mutable std::vector<Workspace<T>> ws_;
+  AlignedBuffer<C<T>> v1_all_;
+  std::vector<C<T>*> v1_ptrs_;  // [j1] first-order half spectra of one image (split mode)
   FftwPlan<T> r2c0_, c2r1_, c2rL_;
   std::vector<FftwPlan<T>> inv_, r2c_;
   std::unique_ptr<ThreadPool> pool_;
