@@ -19,8 +19,10 @@ set(SCATKIT_CUFFT_ROOT "" CACHE PATH
 set(SCATKIT_CUDA_ENABLED OFF)
 set(SCATKIT_CUDA_REASON "")
 
-# Reports why CUDA is off: fatal under SCATKIT_CUDA=ON, a status line under AUTO.
-function(_scatkit_cuda_unavailable why)
+# Reports why CUDA is off (the arguments, concatenated): fatal under SCATKIT_CUDA=ON, a status
+# line under AUTO.
+function(_scatkit_cuda_unavailable)
+  string(JOIN "" why ${ARGV})
   if(SCATKIT_CUDA STREQUAL "ON")
     message(FATAL_ERROR "SCATKIT_CUDA=ON but ${why}.\n"
       "Install the CUDA toolkit (nvcc) and cuFFT (the toolkit's, or `pip install nvidia-cufft`, "
@@ -63,6 +65,15 @@ if(SCATKIT_CUDA STREQUAL "OFF")
 endif()
 
 if(_scatkit_cuda_ok)
+  # nvcc on PATH or in its usual homes (CUDA_HOME, CUDA_PATH, the default toolkit prefix);
+  # check_language() alone only searches PATH.
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
+    find_program(_scatkit_nvcc nvcc HINTS ENV CUDA_HOME ENV CUDA_PATH /usr/local/cuda
+                 PATH_SUFFIXES bin)
+    if(_scatkit_nvcc)
+      set(ENV{CUDACXX} "${_scatkit_nvcc}")  # still verified by check_language() below
+    endif()
+  endif()
   include(CheckLanguage)
   check_language(CUDA)
   if(NOT CMAKE_CUDA_COMPILER)
@@ -186,11 +197,15 @@ if(_scatkit_cuda_ok)
 endif()
 
 # libscatkit's loader (cuda/cuda_loader.cpp) looks for the plugin next to the module that holds
-# libscatkit, then in the build tree, then on the library search path.
+# libscatkit, then (C++ builds) in the build tree, then on the library search path.
 target_link_libraries(scatkit PRIVATE ${CMAKE_DL_LIBS})
 if(SCATKIT_CUDA_ENABLED)
-  target_compile_definitions(scatkit PRIVATE SCATKIT_HAS_CUDA_PLUGIN=1
-    SCATKIT_CUDA_PLUGIN_BUILD_DIR="$<TARGET_FILE_DIR:scatkit_cuda>")
+  target_compile_definitions(scatkit PRIVATE SCATKIT_HAS_CUDA_PLUGIN=1)
+  # Test programs in the build tree do not sit next to the plugin; installed modules do.
+  if(NOT SCATKIT_PYTHON)
+    target_compile_definitions(scatkit PRIVATE
+      SCATKIT_CUDA_PLUGIN_BUILD_DIR="$<TARGET_FILE_DIR:scatkit_cuda>")
+  endif()
 endif()
 
 # The GPU pipeline run on the CPU (FFTW + host loops) against the CPU backend: checks the CUDA

@@ -82,19 +82,17 @@ LoadedPlugin load_plugin() {
 #endif
     candidates.push_back(SCATKIT_CUDA_PLUGIN_FILE);  // the dynamic linker's search path
   }
-  std::string first_error;
+  std::string why;
   for (const std::string& file : candidates) {
     const bool is_path = file.find('/') != std::string::npos;
-    // A path that does not exist says nothing; a file that exists but fails to load (say,
-    // libcufft missing) is the most useful message, so it wins over later candidates.
-    if (is_path && access(file.c_str(), F_OK) != 0 && candidates.size() > 1) continue;
-    std::string why;
+    if (is_path && candidates.size() > 1 && access(file.c_str(), F_OK) != 0) continue;
     out.api = try_open(file, why);
-    if (out.api != nullptr) return out;
-    if (first_error.empty()) first_error = why;
+    // The first plugin that exists decides: a broken one (say, libcufft missing) is reported,
+    // never silently replaced by another copy found further down the list.
+    if (out.api != nullptr || is_path) break;
   }
-  out.error =
-      first_error.empty() ? std::string(SCATKIT_CUDA_PLUGIN_FILE) + " not found" : first_error;
+  if (out.api == nullptr)
+    out.error = why.empty() ? std::string(SCATKIT_CUDA_PLUGIN_FILE) + " not found" : why;
   return out;
 }
 
