@@ -99,20 +99,6 @@ class CpuBackend final : public Backend {
       w.Cr = AlignedBuffer<T>(static_cast<size_t>(L) * cr);
       w.Z = AlignedBuffer<C<T>>(static_cast<size_t>(P >> J) * static_cast<size_t>(Q / 2 + 1));
     }
-    // Storage for every level's first-order spectra, so several threads can share one image.
-    if (nt_ > 1 && s.max_order >= 2 && J >= 2) {
-      size_t total = 0;
-      std::vector<size_t> offsets;
-      for (int j1 = 0; j1 + 1 < J; ++j1) {
-        offsets.push_back(total);
-        total +=
-            static_cast<size_t>(L) * static_cast<size_t>(s.rows_at(j1) * (s.cols_at(j1) / 2 + 1));
-        total = (total + 15) / 16 * 16;  // FFTW needs every array as aligned as when planned
-      }
-      v1_all_ = AlignedBuffer<C<T>>(total);
-      for (size_t o : offsets) v1_ptrs_.push_back(v1_all_.data() + o);
-      v1_ptrs_.push_back(ws_[0].V1h.data());  // the last level has no second order
-    }
     make_plans();
     // FFTW_MEASURE leaves arbitrary values (possibly denormals or NaN) in the arrays it planned
     // on; start from zeros so FFT-only timings run on ordinary numbers.
@@ -122,7 +108,7 @@ class CpuBackend final : public Backend {
 
   void execute(const void* in, void* out, size_t batch, std::uintptr_t) override {
     if (batch == 0) return;
-    if (batch < static_cast<size_t>(nt_) && !v1_ptrs_.empty()) {
+    if (batch < static_cast<size_t>(nt_)) {
       execute_split(static_cast<const T*>(in), static_cast<T*>(out), batch);
       return;
     }
@@ -132,7 +118,7 @@ class CpuBackend final : public Backend {
   }
 
   size_t workspace_bytes() const override {
-    return per_thread_ * static_cast<size_t>(nt_) + filter_bytes_ + v1_all_.size() * sizeof(C<T>);
+    return per_thread_ * static_cast<size_t>(nt_) + filter_bytes_;
   }
   int threads() const override { return nt_; }
 
@@ -221,6 +207,11 @@ class CpuBackend final : public Backend {
       inv_.push_back(
           check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags)));
       r2c_.push_back(check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags)));
+      if (nt_ > 1) {  // single-angle plans for sharing one image between threads
+        inv1_.push_back(
+            check(F::many_c2c(Pr, Qr, 1, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags)));
+        r2c1_.push_back(check(F::many_r2c(Pr, Qr, 1, w.U.data(), fcp(w.V1h.data()), flags)));
+      }
     }
     const int PJ = P >> J, QJ = Q >> J;
     c2r1_ = check(F::many_c2r(PJ, QJ, 1, fcp(w.Ch.data()), w.Cr.data(), flags));
@@ -262,17 +253,20 @@ class CpuBackend final : public Backend {
 
   // Band-pass: L grids Y[t] = fold(spec * psi[j][t] at level r, 2^(j-r)), inverse FFT, modulus,
   // r2c into half (L spectra at level j).
-  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w) const {
+  // With one_angle >= 0 only that angle is computed (single-grid plans), else all L.
+  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w,
+                int one_angle = -1) const {
     const int L = s_.L;
+    const int t0 = one_angle >= 0 ? one_angle : 0, count = one_angle >= 0 ? 1 : L;
     const long Qr = s_.cols_at(r);
     const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
     const long k = 1L << (j - r);
     const size_t gs = static_cast<size_t>(Pj * Qj);
-    for (int t = 0; t < L; ++t) {
+    for (int t = t0; t < t0 + count; ++t) {
       const size_t n = static_cast<size_t>(j * L + t);
       const T* f = psi_[n][static_cast<size_t>(r)].data();
       const RowSpans* spans = spans_[n][static_cast<size_t>(r)].data();
-      C<T>* y = w.Y.data() + static_cast<size_t>(t) * gs;
+      C<T>* y = w.Y.data() + static_cast<size_t>(t - t0) * gs;
       std::memset(static_cast<void*>(y), 0, gs * sizeof(C<T>));
       // Fold the k x k aliases row by row over the filter's non-zero columns only. Aliases are
       // visited in product_periodize's (p, q) order and the skipped terms are exact zeros, so
@@ -296,9 +290,10 @@ class CpuBackend final : public Backend {
         }
       }
     }
-    F::exec_c2c(inv_[static_cast<size_t>(j)].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-    modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
-    F::exec_r2c(r2c_[static_cast<size_t>(j)].get(), w.U.data(), fcp(half));
+    const size_t lj = static_cast<size_t>(j);
+    F::exec_c2c(count == L ? inv_[lj].get() : inv1_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+    modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(count) * gs));
+    F::exec_r2c(count == L ? r2c_[lj].get() : r2c1_[lj].get(), w.U.data(), fcp(half));
   }
 
   // Full spectrum from its r2c half, row by row (same values as hermitian_at, vectorisable).
@@ -312,10 +307,8 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Padding, forward FFT, order 0 and the first-order band-passes of level j1 into v1[j1]
-  // (v1 null: all levels share w.V1h and second-order subtrees run right after each level).
-  void transform(const T* img, T* out, Workspace<T>& w, C<T>* const* v1 = nullptr) const {
-    const int J = s_.J, L = s_.L;
+  // Padding, forward FFT (full spectrum in w.X) and the order-0 channel.
+  void order0(const T* img, T* out, Workspace<T>& w) const {
     const long P = s_.P, Q = s_.Q, N = s_.N;
     T* R = w.R.data();
     for (long p = 0; p < P; ++p) {
@@ -326,14 +319,19 @@ class CpuBackend final : public Backend {
     F::exec_r2c(r2c0_.get(), R, fcp(w.H.data()));
     expand(w.H.data(), P, Q, w.X.data());
     lowpass(w.H.data(), 0, 0, 1, out, 0, w);
+  }
 
+  // The whole transform of one image on one worker.
+  void transform(const T* img, T* out, Workspace<T>& w) const {
+    const int J = s_.J, L = s_.L;
+    order0(img, out, w);
     for (int j1 = 0; j1 < J; ++j1) {
       const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
       const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1));
-      C<T>* half = v1 ? v1[j1] : w.V1h.data();
+      C<T>* half = w.V1h.data();
       bandpass(w.X.data(), 0, j1, half, w);
       lowpass(half, hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
-      if (v1 || s_.max_order < 2 || j1 + 1 >= J) continue;
+      if (s_.max_order < 2 || j1 + 1 >= J) continue;
       for (int t1 = 0; t1 < L; ++t1)
         second_order(j1, t1, half + static_cast<size_t>(t1) * hs1, out, w);
     }
@@ -352,10 +350,11 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Fewer images than threads: one thread computes each image's first order into v1_, then all
-  // threads share its second-order subtrees (j1, t1).
+  // Fewer images than threads: worker 0 pads and transforms the image, then all workers share
+  // the first-order paths (j1, t1), each followed by its own second-order subtree.
   struct SplitJob {
     const CpuBackend* self;
+    const C<T>* X;
     T* out;
     std::atomic<int> next;
   };
@@ -364,13 +363,12 @@ class CpuBackend final : public Backend {
     SplitJob& job = *static_cast<SplitJob*>(ctx);
     const CpuBackend& self = *job.self;
     Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
-    const int L = self.s_.L, tasks = (self.s_.J - 1) * L;
+    const int J = self.s_.J, L = self.s_.L, tasks = J * L;
     for (int i = job.next++; i < tasks; i = job.next++) {
       const int j1 = i / L, t1 = i % L;
-      const size_t hs1 = static_cast<size_t>(self.s_.rows_at(j1) * (self.s_.cols_at(j1) / 2 + 1));
-      self.second_order(j1, t1,
-                        self.v1_ptrs_[static_cast<size_t>(j1)] + static_cast<size_t>(t1) * hs1,
-                        job.out, w);
+      self.bandpass(job.X, 0, j1, w.V1h.data(), w, t1);
+      self.lowpass(w.V1h.data(), 0, j1, 1, job.out, static_cast<size_t>(1 + i), w);
+      if (self.s_.max_order >= 2 && j1 + 1 < J) self.second_order(j1, t1, w.V1h.data(), job.out, w);
     }
   }
 
@@ -378,8 +376,8 @@ class CpuBackend final : public Backend {
     const size_t in_stride = static_cast<size_t>(s_.M * s_.N);
     const size_t out_stride = s_.K * static_cast<size_t>(s_.out_rows * s_.out_cols);
     for (size_t i = 0; i < batch; ++i) {
-      transform(in + i * in_stride, out + i * out_stride, ws_[0], v1_ptrs_.data());
-      SplitJob job{this, out + i * out_stride, {0}};
+      order0(in + i * in_stride, out + i * out_stride, ws_[0]);
+      SplitJob job{this, ws_[0].X.data(), out + i * out_stride, {0}};
       pool_->run(&CpuBackend::run_split_job, &job, nt_);
     }
   }
@@ -392,10 +390,8 @@ class CpuBackend final : public Backend {
   std::vector<std::vector<T>> phi_;
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
-  AlignedBuffer<C<T>> v1_all_;
-  std::vector<C<T>*> v1_ptrs_;  // [j1] first-order half spectra of one image (split mode)
   FftwPlan<T> r2c0_, c2r1_, c2rL_;
-  std::vector<FftwPlan<T>> inv_, r2c_;
+  std::vector<FftwPlan<T>> inv_, r2c_, inv1_, r2c1_;
   std::unique_ptr<ThreadPool> pool_;
 };
 
