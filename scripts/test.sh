@@ -7,9 +7,15 @@ bash scripts/setup.sh test
 PY="${PYTHON:-python3}"
 
 echo "== C++ unit tests (ctest)"
-cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_WERROR=ON >/dev/null
+cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
+
+echo "== CMake package consumer, pkg-config consumer and native example"
+bash tests/cmake_consume/run.sh
+
+echo "== CUDA backend compile check (-Werror) and CPU emulation of its pipeline"
+bash cuda/check_build.sh
 
 echo "== Python tests (pytest)"
 "$PY" -m pytest -q -p no:cacheprovider tests/python
