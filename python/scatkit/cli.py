@@ -467,7 +467,13 @@ def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _features(
-    model: Any, X: np.ndarray, what: str, cache_dir: str | None, use_cache: bool, progress: bool
+    model: Any,
+    X: np.ndarray,
+    what: str,
+    cache_dir: str | None,
+    use_cache: bool,
+    progress: bool,
+    log: Any = print,
 ) -> np.ndarray:
     """Cached scattering features of ``X`` for a hybrid model's front."""
     from .training import cached_scattering
@@ -484,7 +490,7 @@ def _features(
         desc=f"scattering {what}",
     )
     how = "cache hit" if res.hit else f"{res.images_per_second:.0f} images/s"
-    print(f"scattering features ({what}): {res.features.shape} [{how}]")
+    log(f"scattering features ({what}): {res.features.shape} [{how}]")
     return res.features
 
 
@@ -605,7 +611,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     X, y = (ds.X_test, ds.y_test) if args.split == "test" else (ds.X_train, ds.y_train)
     inputs = "images"
     if is_hybrid(model):
-        X = _features(model, X, args.split, args.cache_dir, not args.no_cache, not args.no_progress)
+        log = _eprint if args.json else print
+        X = _features(
+            model, X, args.split, args.cache_dir, not args.no_cache, not args.no_progress, log
+        )
         inputs = "features"
     metrics = evaluate(model, X, y, inputs, device=args.device)
     pred = predict_logits(model, X, inputs, device=args.device).argmax(1).numpy()
