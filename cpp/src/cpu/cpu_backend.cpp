@@ -59,7 +59,7 @@ class CpuBackend final : public Backend {
                   sizeof(C<T>) * pq + sizeof(C<T>) * static_cast<size_t>((P >> J) * (Q / 2 + 1));
     size_t filt = 0;
     for (const auto& levels : fb.psi)
-      for (const auto& f : levels) filt += f.size() * sizeof(T);
+      for (const auto& f : levels) filt += 2 * f.size() * sizeof(T);
     for (const auto& f : fb.phi) filt += f.size() * sizeof(T);
     filter_bytes_ = filt;
     const size_t total = per_thread_ * static_cast<size_t>(nt_) + filt;
@@ -72,9 +72,13 @@ class CpuBackend final : public Backend {
     spans_.resize(fb.psi.size());
     for (size_t n = 0; n < fb.psi.size(); ++n) {
       for (size_t r = 0; r < fb.psi[n].size(); ++r) {
-        psi_[n].push_back(scaled(fb.psi[n][r], static_cast<int>(r)));
-        spans_[n].push_back(sparsify_rows(psi_[n].back(), s.rows_at(static_cast<int>(r)),
-                                          s.cols_at(static_cast<int>(r))));
+        std::vector<T> f = scaled(fb.psi[n][r], static_cast<int>(r));
+        spans_[n].push_back(
+            sparsify_rows(f, s.rows_at(static_cast<int>(r)), s.cols_at(static_cast<int>(r))));
+        // Stored duplicated per complex component (see multiply_row_dup).
+        std::vector<T> f2(2 * f.size());
+        for (size_t i = 0; i < f.size(); ++i) f2[2 * i] = f2[2 * i + 1] = f[i];
+        psi_[n].push_back(std::move(f2));
       }
     }
     for (size_t r = 0; r < fb.phi.size(); ++r)
@@ -277,13 +281,13 @@ class CpuBackend final : public Backend {
           const RowSpans& sp = spans[row];
           C<T>* yrow = y + a * Qj;
           const C<T>* srow = spec + row * Qr;
-          const T* frow = f + row * Qr;
+          const T* frow = f + 2 * row * Qr;
           for (int seg = 0; seg < 2; ++seg) {
             long c = seg == 0 ? sp.lo0 : sp.lo1;
             const long end = seg == 0 ? sp.hi0 : sp.hi1;
             while (c < end) {
               const long q_end = std::min(end, (c / Qj + 1) * Qj);
-              multiply_row(srow + c, frow + c, yrow + (c % Qj), q_end - c, true);
+              multiply_row_dup(srow + c, frow + 2 * c, yrow + (c % Qj), q_end - c, true);
               c = q_end;
             }
           }
