@@ -105,7 +105,11 @@ class CudaOps {
   void launch(std::size_t n, const Op& op) {
     if (n == 0) return;
     const std::size_t blocks = std::min((n + kThreads - 1) / kThreads, kMaxBlocks);
-    for_each_index<<<static_cast<unsigned>(blocks), kThreads, 0, stream_>>>(n, op);
+    if (fits_32_bit(n))
+      for_each_index<<<static_cast<unsigned>(blocks), kThreads, 0, stream_>>>(
+          static_cast<unsigned>(n), op);
+    else
+      for_each_index<<<static_cast<unsigned>(blocks), kThreads, 0, stream_>>>(n, op);
     SCATKIT_CUDA_CHECK(cudaGetLastError());
   }
 

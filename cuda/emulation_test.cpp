@@ -56,9 +56,17 @@ class HostOps {
   void r2c(const Fft& p, T* in, Complex<T>* out) { F::exec_r2c(p.get(), in, fcp(out)); }
   void c2r(const Fft& p, Complex<T>* in, T* out) { F::exec_c2r(p.get(), fcp(in), out); }
   void c2c_inverse(const Fft& p, Complex<T>* data) { F::exec_c2c(p.get(), fcp(data), fcp(data)); }
+  /// Always use 64-bit indices (the path CUDA takes for launches over 2^31 elements).
+  bool wide = false;
+
+  // The same choice of index type as the CUDA launches.
   template <class Op>
   void launch(std::size_t n, const Op& op) {
-    for (std::size_t i = 0; i < n; ++i) op(i);
+    if (!wide && scatkit::detail::gpu::fits_32_bit(n)) {
+      for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) op(i);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) op(i);
+    }
   }
 
  private:
@@ -75,13 +83,14 @@ struct Case {
   int J, L, max_order;
   bool float64;
   std::size_t max_batch, batch;
+  bool wide_index = false;  // run the 64-bit index path of the kernels
 };
 
 std::string describe(const Case& c) {
   return std::to_string(c.rows) + "x" + std::to_string(c.cols) + " J=" + std::to_string(c.J) +
          " L=" + std::to_string(c.L) + " order=" + std::to_string(c.max_order) +
          (c.float64 ? " float64" : " float32") + " max_batch=" + std::to_string(c.max_batch) +
-         " batch=" + std::to_string(c.batch);
+         " batch=" + std::to_string(c.batch) + (c.wide_index ? " 64-bit indices" : "");
 }
 
 template <class T>
@@ -100,6 +109,7 @@ bool run_case(const Case& c) {
       static_cast<std::size_t>(s.P), static_cast<std::size_t>(s.Q), c.J, c.L, 1);
 
   HostOps<T> ops;
+  ops.wide = c.wide_index;
   scatkit::detail::gpu::Pipeline<T, HostOps<T>> pipe(s, fb, c.max_batch, ops);
   const std::vector<T> filters = pipe.host_filters();
   const std::vector<long> chan = pipe.host_channels();
@@ -190,6 +200,7 @@ int main() {
       {16, 16, 2, 2, 1, true, 1, 2},    // first order only
       {24, 20, 3, 1, 2, false, 5, 11},  // L=1, max_batch not a power of two: 5 + 5 + 1
       {20, 36, 2, 6, 2, true, 8, 3},    // batch below max_batch: 2 + 1
+      {28, 40, 3, 3, 2, false, 4, 7, true},
   };
   int failures = 0;
   for (const Case& c : cases) {

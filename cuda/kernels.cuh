@@ -14,6 +14,11 @@ namespace scatkit {
 namespace detail {
 namespace gpu {
 
+/// Whether n elements can be indexed with 32-bit unsigned arithmetic (grid-stride headroom
+/// included). GPUs have no integer divider and 64-bit division costs several times more, so
+/// launches use 32-bit indices whenever they fit.
+inline bool fits_32_bit(std::size_t n) { return n <= (std::size_t{1} << 31); }
+
 /// Reflect padding of a batch of M x N images onto P x Q grids.
 template <class T>
 struct PadOp {
@@ -21,13 +26,15 @@ struct PadOp {
   T* padded;        ///< batch x P x Q
   long M, N, P, Q;  ///< input and padded sizes
   long top, left;   ///< pad widths
-  /// Writes padded element i.
-  SCATKIT_HD void operator()(std::size_t i) const {
-    const std::size_t grid = static_cast<std::size_t>(P * Q);
-    const std::size_t img = i / grid;
-    const long cell = static_cast<long>(i - img * grid);
-    const long p = cell / Q, q = cell - p * Q;
-    padded[i] = padded_value(in + img * static_cast<std::size_t>(M * N), M, N, top, left, p, q);
+  /// Writes padded element i (I: unsigned or std::size_t).
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I grid = static_cast<I>(P * Q);
+    const I img = i / grid;
+    const I cell = i - img * grid;
+    const I p = cell / static_cast<I>(Q), q = cell - p * static_cast<I>(Q);
+    padded[i] = padded_value(in + static_cast<std::size_t>(img) * static_cast<std::size_t>(M * N),
+                             M, N, top, left, static_cast<long>(p), static_cast<long>(q));
   }
 };
 
@@ -43,16 +50,19 @@ struct BandProductOp {
   long Pj, Qj;              ///< output grid
   long L;                   ///< angles
   Complex<T>* out;          ///< (sources * L) x Pj x Qj
-  /// Writes output element i.
-  SCATKIT_HD void operator()(std::size_t i) const {
-    const std::size_t grid = static_cast<std::size_t>(Pj * Qj);
-    const std::size_t g = i / grid;
-    const long cell = static_cast<long>(i - g * grid);
-    const long a = cell / Qj, b = cell - a * Qj;
-    const std::size_t s = g / static_cast<std::size_t>(L);
-    const std::size_t t = g - s * static_cast<std::size_t>(L);
+  /// Writes output element i (I: unsigned or std::size_t).
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I grid = static_cast<I>(Pj * Qj);
+    const I g = i / grid;
+    const I cell = i - g * grid;
+    const I a = cell / static_cast<I>(Qj), b = cell - a * static_cast<I>(Qj);
+    const I s = g / static_cast<I>(L);
+    const I t = g - s * static_cast<I>(L);
     out[i] = product_periodize_half(
-        half + s * half_stride, filters + t * static_cast<std::size_t>(Pr * Qr), Pr, Qr, k, a, b);
+        half + static_cast<std::size_t>(s) * half_stride,
+        filters + static_cast<std::size_t>(t) * static_cast<std::size_t>(Pr * Qr), Pr, Qr, k,
+        static_cast<long>(a), static_cast<long>(b));
   }
 };
 
@@ -62,7 +72,10 @@ struct ModulusOp {
   const Complex<T>* in;  ///< complex maps
   T* out;                ///< their moduli
   /// Writes out[i].
-  SCATKIT_HD void operator()(std::size_t i) const { out[i] = modulus(in[i]); }
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    out[i] = modulus(in[i]);
+  }
 };
 
 /// Low-pass product and periodisation of half spectra onto the level-J half grid.
@@ -75,13 +88,15 @@ struct LowProductOp {
   long k;                   ///< 2^(J-r)
   long PJ, hJ;              ///< output half grid: PJ x (QJ/2+1)
   Complex<T>* out;          ///< sources x PJ x hJ
-  /// Writes output element i.
-  SCATKIT_HD void operator()(std::size_t i) const {
-    const std::size_t grid = static_cast<std::size_t>(PJ * hJ);
-    const std::size_t g = i / grid;
-    const long cell = static_cast<long>(i - g * grid);
-    const long a = cell / hJ, b = cell - a * hJ;
-    out[i] = product_periodize_half(half + g * half_stride, phi, Pr, Qr, k, a, b);
+  /// Writes output element i (I: unsigned or std::size_t).
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I grid = static_cast<I>(PJ * hJ);
+    const I g = i / grid;
+    const I cell = i - g * grid;
+    const I a = cell / static_cast<I>(hJ), b = cell - a * static_cast<I>(hJ);
+    out[i] = product_periodize_half(half + static_cast<std::size_t>(g) * half_stride, phi, Pr, Qr,
+                                    k, static_cast<long>(a), static_cast<long>(b));
   }
 };
 
@@ -98,26 +113,32 @@ struct CropOp {
   const long* chan;       ///< first channel of each run of inner maps
   std::size_t K;          ///< channels per image in out
   T* out;                 ///< images x K x rows x cols
-  /// Writes the output element fed by flat cropped index i.
-  SCATKIT_HD void operator()(std::size_t i) const {
-    const std::size_t cell_count = static_cast<std::size_t>(rows * cols);
-    const std::size_t g = i / cell_count;
-    const long cell = static_cast<long>(i - g * cell_count);
-    const long r = cell / cols, c = cell - r * cols;
-    const std::size_t img = g / per_image;
-    const std::size_t gi = g - img * per_image;
-    const std::size_t ch = static_cast<std::size_t>(chan[gi / inner]) + gi % inner;
-    out[(img * K + ch) * cell_count + static_cast<std::size_t>(cell)] =
-        maps[g * map_size + static_cast<std::size_t>(crop_source_index(QJ, r, c))];
+  /// Writes the output element fed by flat cropped index i (I: unsigned or std::size_t).
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I cells = static_cast<I>(rows * cols);
+    const I g = i / cells;
+    const I cell = i - g * cells;
+    const I r = cell / static_cast<I>(cols), c = cell - r * static_cast<I>(cols);
+    const I img = g / static_cast<I>(per_image);
+    const I gi = g - img * static_cast<I>(per_image);
+    const I run = gi / static_cast<I>(inner);
+    const std::size_t ch = static_cast<std::size_t>(chan[run]) +
+                           static_cast<std::size_t>(gi - run * static_cast<I>(inner));
+    out[(static_cast<std::size_t>(img) * K + ch) * static_cast<std::size_t>(cells) +
+        static_cast<std::size_t>(cell)] =
+        maps[static_cast<std::size_t>(g) * map_size +
+             static_cast<std::size_t>(
+                 crop_source_index(QJ, static_cast<long>(r), static_cast<long>(c)))];
   }
 };
 
 #if defined(__CUDACC__)
-/// Grid-stride loop running op(i) for every i < n.
-template <class Op>
-__global__ void for_each_index(std::size_t n, Op op) {
-  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+/// Grid-stride loop running op(i) for every i < n, with indices of type I.
+template <class I, class Op>
+__global__ void for_each_index(I n, Op op) {
+  const I stride = static_cast<I>(gridDim.x) * static_cast<I>(blockDim.x);
+  for (I i = static_cast<I>(blockIdx.x) * static_cast<I>(blockDim.x) + threadIdx.x; i < n;
        i += stride)
     op(i);
 }
