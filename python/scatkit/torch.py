@@ -1,0 +1,355 @@
+"""PyTorch front end: ``scatkit.torch.Scattering2D``, an ``nn.Module``.
+
+This file is ``scatkit/torch.py``; ``import torch`` below is an absolute import, so it loads
+PyTorch, not this module.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import threading
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import _torch_fft, backends
+from ._validation import check_int, check_params
+from .scattering import Scattering2D as _NumpyScattering2D
+
+try:
+    from . import _core
+except ImportError:  # pragma: no cover - the extension is part of every supported install
+    _core = None
+
+__all__ = ["Scattering2D"]
+
+_BACKENDS = ("auto", "native", "cuda", "torch")
+
+
+# -- the native engine as a PyTorch custom operator ----------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _native_plan(
+    M: int, N: int, J: int, L: int, max_order: int, precision: str, threads: int
+) -> tuple[Any, threading.Lock]:
+    """A native plan shared by every module with this configuration, with a lock.
+
+    A plan owns one workspace per worker thread, so two Python threads (e.g. DataParallel
+    replicas or data-loader workers sharing a module) must not execute it at the same time.
+    """
+    plan = _core.Plan(M, N, J, L, max_order, precision=precision, threads=threads, device="cpu")
+    return plan, threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _cuda_plan(
+    M: int, N: int, J: int, L: int, max_order: int, precision: str, device_id: int
+) -> tuple[Any, threading.Lock]:
+    """A CUDA plan of the native engine on ``cuda:device_id``, shared like :func:`_native_plan`."""
+    plan = backends.cuda_plan((M, N), J, L, max_order, precision, device_id)
+    return plan, threading.Lock()
+
+
+def _clear_plans() -> None:
+    _native_plan.cache_clear()
+    _cuda_plan.cache_clear()
+
+
+# Plans must be released before the extension module is torn down at interpreter exit.
+atexit.register(_clear_plans)
+
+
+# Registered as a custom op so torch.compile treats the native call as one opaque node with a
+# known output shape instead of trying (and failing) to trace into NumPy and C++. The CPU kernel
+# runs the FFTW engine, the CUDA kernel the cuFFT engine on the tensor's device and stream.
+@torch.library.custom_op(
+    "scatkit::scattering2d_native",
+    mutates_args=(),
+    device_types="cpu",
+    schema="(Tensor x, int J, int L, int max_order, int threads) -> Tensor",
+)
+def _native_scattering(
+    x: torch.Tensor, J: int, L: int, max_order: int, threads: int
+) -> torch.Tensor:
+    B, M, N = x.shape
+    precision = "float32" if x.dtype == torch.float32 else "float64"
+    plan, lock = _native_plan(M, N, J, L, max_order, precision, threads)
+    out = torch.empty(
+        (B, plan.num_channels, plan.out_rows, plan.out_cols), dtype=x.dtype, device=x.device
+    )
+    if B == 0:
+        return out
+    # Zero-copy: both NumPy arrays view the tensors' memory.
+    xin = x.detach().contiguous().numpy()
+    with lock:
+        plan.execute(xin, out.numpy())
+    return out
+
+
+@_native_scattering.register_kernel("cuda")
+def _(x: torch.Tensor, J: int, L: int, max_order: int, threads: int) -> torch.Tensor:
+    B, M, N = x.shape
+    precision = "float32" if x.dtype == torch.float32 else "float64"
+    plan, lock = _cuda_plan(M, N, J, L, max_order, precision, x.device.index or 0)
+    out = torch.empty(
+        (B, plan.num_channels, plan.out_rows, plan.out_cols), dtype=x.dtype, device=x.device
+    )
+    if B == 0:
+        return out
+    with lock:
+        backends.cuda_execute(plan, x.detach().contiguous(), out, backends.current_stream(x))
+    return out
+
+
+@_native_scattering.register_fake
+def _(x: torch.Tensor, J: int, L: int, max_order: int, threads: int) -> torch.Tensor:
+    g = _torch_fft.geometry(x.shape[1], x.shape[2], J, L, max_order)
+    return x.new_empty((x.shape[0], g.K, g.out_rows, g.out_cols))
+
+
+# -- autograd --------------------------------------------------------------------------------------
+class _ScatteringFunction(torch.autograd.Function):
+    """Forward on the chosen engine; backward is the hand-written adjoint in ``_torch_fft``.
+
+    Only the input is saved for backward: the intermediates are recomputed there one path at a
+    time, which keeps training memory close to inference memory.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: torch.Tensor,
+        J: int,
+        L: int,
+        max_order: int,
+        threads: int,
+        native: bool,
+        rows: torch.Tensor,
+        cols: torch.Tensor,
+        *filters: torch.Tensor,
+    ) -> torch.Tensor:
+        g = _torch_fft.geometry(x.shape[1], x.shape[2], J, L, max_order)
+        ctx.geometry = g
+        ctx.n_filters = len(filters)
+        ctx.save_for_backward(x, rows, cols, *filters)
+        if native:
+            return _native_scattering(x, J, L, max_order, threads)
+        return _torch_fft.scatter(x, list(filters), (rows, cols), g)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, rows, cols, *filters = ctx.saved_tensors
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _torch_fft.scatter_backward(x, grad_out, filters, (rows, cols), ctx.geometry)
+        return (grad_x,) + (None,) * (7 + ctx.n_filters)
+
+
+# -- the module ----------------------------------------------------------------------------------
+class Scattering2D(nn.Module):
+    """2D scattering transform as a PyTorch module, identical to Kymatio 0.3's.
+
+    Maps a real tensor ``(..., M, N)`` of float32 or float64 to ``(..., K, M', N')`` of the same
+    dtype and device, with ``K = len(self)`` channels described by :attr:`meta` and
+    ``M' = Mp / 2**J - 2`` (``Mp`` the padded height; likewise ``N'``).
+
+    Parameters
+    ----------
+    J : int
+        Number of scales; the output is subsampled by ``2**J``. Needs ``2**J <= min(M, N)``.
+    shape : tuple of int
+        Image size ``(M, N)``.
+    L : int, default 8
+        Number of wavelet angles.
+    max_order : {1, 2}, default 2
+        Highest scattering order computed.
+    backend : {"auto", "native", "cuda", "torch"}, default "auto"
+        Engine of the forward pass, see below.
+    threads : int or None
+        CPU threads of the native engine; ``None`` uses every core.
+
+    Notes
+    -----
+    Which code runs when:
+
+    - **Forward, CPU tensor**: the native C++/FFTW engine (``backend="auto"`` or ``"native"``),
+      zero-copy on the tensor's memory; with ``backend="torch"`` the pure ``torch.fft``
+      implementation of the SPEC instead.
+    - **Forward, CUDA tensor**: the native cuFFT engine, zero-copy on the tensor's device and
+      current stream, when this build has a usable CUDA backend (``backend="auto"`` or
+      ``"cuda"``, see :func:`scatkit.backends`); otherwise (``"auto"`` without it, or
+      ``backend="torch"``) the pure ``torch.fft`` implementation on the tensor's device.
+    - **Forward, other devices**: the pure ``torch.fft`` implementation.
+    - ``backend="native"`` accepts CPU tensors only, ``backend="cuda"`` CUDA tensors only.
+    - **Backward** (whenever the input requires grad and grad mode is on), on every device and
+      backend: a hand-written adjoint of the SPEC in ``torch.fft`` operations. Only the input is
+      kept from the forward pass; the backward recomputes each first-order path and its
+      second-order children one at a time, so forward+backward needs a few batch-sized spectra
+      of memory instead of every intermediate. The modulus has gradient ``z / |z|`` and 0 where
+      ``z == 0``, so inputs whose wavelet response vanishes (e.g. constant images) get finite
+      gradients. The backward is itself written in differentiable tensor operations.
+
+    Filters are float64 buffers (not saved in ``state_dict``) that follow ``.to(device)``;
+    dtype casts such as ``.float()`` or ``.double()`` never lower their precision, and a
+    float32 input uses a cached float32 copy. Input and module must be on the same device.
+    Under ``torch.compile`` the native engine is a registered custom operator
+    (``torch.ops.scatkit.scattering2d_native``), so compiled graphs call it as one opaque node.
+    """
+
+    def __init__(
+        self,
+        J: int,
+        shape: tuple[int, int],
+        L: int = 8,
+        max_order: int = 2,
+        backend: str = "auto",
+        threads: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.J, self.shape, self.L, self.max_order = check_params(J, shape, L, max_order)
+        if not isinstance(backend, str) or backend not in _BACKENDS:
+            raise ValueError(f"backend must be one of {list(_BACKENDS)}, got {backend!r}.")
+        if backend in ("native", "cuda"):
+            # Fails now, with the reason, if the engine cannot run in this installation.
+            backends.resolve(backend, "cuda" if backend == "cuda" else "cpu")
+        self.backend = backend
+        self.threads = 0 if threads is None else check_int("threads", threads, 1)
+        self._geometry = _torch_fft.geometry(*self.shape, self.J, self.L, self.max_order)
+        self._meta_source = _NumpyScattering2D(self.J, self.shape, self.L, self.max_order)
+        arrays = _torch_fft.filter_arrays(self._geometry)
+        self._filter_names: list[str] = []
+        for r in range(self.J):
+            self._add_filter(f"phi_{r}", arrays[r])
+        for r, a in enumerate(arrays[self.J :]):
+            self._add_filter(f"psi_{r}", a)
+        rows, cols = self._geometry.pad_index()
+        self.register_buffer("pad_rows", torch.from_numpy(rows), persistent=False)
+        self.register_buffer("pad_cols", torch.from_numpy(cols), persistent=False)
+        self._cast_cache: dict[tuple[torch.dtype, torch.device], list[torch.Tensor]] = {}
+
+    def _add_filter(self, name: str, array: np.ndarray) -> None:
+        self.register_buffer(name, torch.from_numpy(array), persistent=False)
+        self._filter_names.append(name)
+
+    # -- description -----------------------------------------------------------------------------
+    @property
+    def K(self) -> int:
+        """Number of output channels."""
+        return self._geometry.K
+
+    def __len__(self) -> int:
+        return self.K
+
+    @property
+    def out_spatial_shape(self) -> tuple[int, int]:
+        """Spatial size (M', N') of each output channel."""
+        return (self._geometry.out_rows, self._geometry.out_cols)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of ``self(x)`` for ``x`` of shape ``input_shape`` (..., M, N)."""
+        return self._meta_source.output_shape(input_shape)
+
+    @property
+    def meta(self) -> dict[str, np.ndarray]:
+        """Per-channel description: arrays 'order', 'j1', 'theta1', 'j2', 'theta2' (-1 = n/a)."""
+        return self._meta_source.meta
+
+    def meta_table(self) -> np.ndarray:
+        """Per-channel description as a (K, 5) int array: order, j1, theta1, j2, theta2."""
+        return self._meta_source.meta_table()
+
+    def extra_repr(self) -> str:
+        return (
+            f"J={self.J}, shape={self.shape}, L={self.L}, max_order={self.max_order}, "
+            f"backend={self.backend!r}"
+        )
+
+    # -- device and dtype moves ------------------------------------------------------------------
+    def _apply(self, fn: Any, recurse: bool = True) -> Scattering2D:
+        # nn.Module casts every floating buffer on .float()/.half()/.to(dtype). Filters must stay
+        # float64 (they are cast per input dtype at forward time), so keep only the device move.
+        before = {name: self._buffers[name] for name in self._filter_names}
+        super()._apply(fn, recurse)
+        for name, old in before.items():
+            new = self._buffers[name]
+            if new is not None and new.dtype != old.dtype:
+                self._buffers[name] = old.to(new.device)
+        self._cast_cache = {}
+        return self
+
+    def _filters_for(self, dtype: torch.dtype, device: torch.device) -> list[torch.Tensor]:
+        key = (dtype, device)
+        cached = self._cast_cache.get(key)
+        if cached is None:
+            cached = [self._buffers[n].to(dtype=dtype) for n in self._filter_names]
+            self._cast_cache[key] = cached
+        return cached
+
+    # -- pickling --------------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cast_cache"] = {}
+        return state
+
+    # -- computation -----------------------------------------------------------------------------
+    def _check_input(self, x: Any) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"input must be a torch.Tensor of shape (..., {self.shape[0]}, {self.shape[1]}), "
+                f"got {type(x).__name__}; use scatkit.Scattering2D for NumPy arrays."
+            )
+        if x.dtype not in (torch.float32, torch.float64):
+            hint = " Pass x.real or x.abs()." if x.is_complex() else " Convert with x.float()."
+            raise TypeError(f"input must be float32 or float64, got {x.dtype}.{hint}")
+        if x.dim() < 2 or tuple(x.shape[-2:]) != self.shape:
+            raise ValueError(
+                f"input must have shape (..., {self.shape[0]}, {self.shape[1]}) (the shape given "
+                f"to Scattering2D), got {tuple(x.shape)}."
+            )
+        if x.device != self.pad_rows.device:
+            raise ValueError(
+                f"input is on {x.device} but the module's filters are on {self.pad_rows.device}; "
+                f"move the module with .to({str(x.device)!r})."
+            )
+        if self.backend == "native" and x.device.type != "cpu":
+            raise ValueError(
+                f"backend 'native' computes on CPU tensors only, got a tensor on {x.device}; "
+                "use backend='auto' or 'torch'."
+            )
+        if self.backend == "cuda" and x.device.type != "cuda":
+            raise ValueError(
+                f"backend 'cuda' computes on CUDA tensors only, got a tensor on {x.device}; "
+                "use backend='auto' or 'torch'."
+            )
+
+    def _uses_engine(self, device: torch.device) -> bool:
+        """Whether the forward pass on ``device`` runs the native engine (else torch.fft)."""
+        if self.backend == "torch" or _core is None:
+            return False
+        if device.type == "cpu":
+            return True
+        if device.type == "cuda":
+            # Probed only for CUDA tensors, so CPU work never loads the CUDA plugin.
+            return backends.cuda_status()[0]
+        return False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scattering coefficients of ``x`` (..., M, N) as (..., K, M', N')."""
+        self._check_input(x)
+        lead = tuple(x.shape[:-2])
+        x3 = x.reshape((-1,) + self.shape).contiguous()
+        native = self._uses_engine(x.device)
+        out = _ScatteringFunction.apply(
+            x3,
+            self.J,
+            self.L,
+            self.max_order,
+            self.threads,
+            native,
+            self.pad_rows,
+            self.pad_cols,
+            *self._filters_for(x.dtype, x.device),
+        )
+        return out.reshape(lead + (self.K,) + self.out_spatial_shape)
