@@ -1,0 +1,459 @@
+"""scikit-learn front end: a scattering transformer and a linear classification baseline.
+
+``ScatteringTransformer`` turns images into scattering features inside any scikit-learn
+workflow (``Pipeline``, ``GridSearchCV``, ``clone``, pickling). ``LogCompression`` is the
+small stateless normalisation that usually follows it, and ``linear_baseline`` assembles
+the classic "scattering + linear classifier" pipeline.
+
+This module needs scikit-learn (``pip install scatkit[sklearn]``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_array, validate_data
+
+from ._validation import check_int, check_params
+from .backends import resolve
+from .scattering import Scattering2D
+
+__all__ = ["ScatteringTransformer", "LogCompression", "linear_baseline"]
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class _PlanCache:
+    """A fitted estimator's Scattering2D, the key it was built for, and a lock.
+
+    A native plan owns one workspace, so two threads must not execute it at once; the lock
+    serialises calls on this one plan only. Pickling keeps the key and the (lazily rebuilt)
+    Scattering2D and creates a fresh lock.
+    """
+
+    def __init__(self, key: tuple, scattering: Scattering2D) -> None:
+        self.key = key
+        self.scattering = scattering
+        self.lock = threading.Lock()
+
+    def __reduce__(self) -> tuple:
+        return (_PlanCache, (self.key, self.scattering))
+
+
+def _check_image_shape(shape: Any) -> tuple[int, ...] | None:
+    """Validate the ``shape`` parameter: None, (M, N) or (C, M, N)."""
+    if shape is None:
+        return None
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(
+            f"shape must be None, a pair (M, N) or a triple (C, M, N) of positive integers, "
+            f"got {shape!r}."
+        )
+    if len(shape) not in (2, 3):
+        raise ValueError(
+            f"shape must be a pair (M, N) or a triple (C, M, N) of positive integers, got "
+            f"{shape!r} ({len(shape)} entries)."
+        )
+    names = ("image height M", "image width N")
+    if len(shape) == 3:
+        names = ("channel count C",) + names
+    return tuple(check_int(f"shape entry ({n})", s, 1) for n, s in zip(names, shape))
+
+
+def _infer_image_shape(X: np.ndarray) -> tuple[int, ...]:
+    """Per-sample image shape implied by validated input X when ``shape=None``."""
+    if X.ndim == 2:
+        n_features = X.shape[1]
+        side = math.isqrt(n_features)
+        if n_features < 4:
+            raise ValueError(
+                f"flattened input with n_features = {n_features} cannot hold an image: the "
+                f"smallest image ScatteringTransformer accepts is 2x2 (n_features = 4)."
+            )
+        if side * side != n_features:
+            raise ValueError(
+                f"cannot infer the image shape from {n_features} features: with shape=None, "
+                f"flattened input must hold square images (the number of features must be a "
+                f"perfect square such as 64 = 8x8 or 784 = 28x28). Pass shape=(M, N) to "
+                f"ScatteringTransformer, or give the images as an (n_samples, M, N) array."
+            )
+        return (side, side)
+    return tuple(int(s) for s in X.shape[1:])
+
+
+class ScatteringTransformer(TransformerMixin, BaseEstimator):
+    """2D wavelet scattering features of images, as a scikit-learn transformer.
+
+    The transform is fixed (nothing is learned), so the estimator is stateless: ``fit`` only
+    validates the parameters and the input and records its layout, and ``transform`` also
+    works without ``fit`` when the image shape is given or can be read off the input.
+
+    Parameters
+    ----------
+    J : int, default 1
+        Number of scales; the feature maps are subsampled by ``2**J``. Needs
+        ``2**J <= min(M, N)``.
+    shape : None, (M, N) or (C, M, N), default None
+        Size of one sample. ``(M, N)``: single-channel images, given either flattened as
+        ``(n_samples, M*N)`` (row-major, as ``images.reshape(n, -1)``) or as
+        ``(n_samples, M, N)``. ``(C, M, N)``: C-channel images, flattened as
+        ``(n_samples, C*M*N)`` or as ``(n_samples, C, M, N)``; each channel is transformed
+        on its own. ``None``: read from the data: ``(n_samples, M, N)`` and
+        ``(n_samples, C, M, N)`` arrays give their own shape, and flattened input is taken
+        as square ``sqrt(n_features) x sqrt(n_features)`` images (any other feature count
+        is an error asking for ``shape``).
+    L : int, default 8
+        Number of wavelet orientations.
+    max_order : {1, 2}, default 2
+        Highest scattering order.
+    backend : str, default "auto"
+        Engine, one of ``scatkit.backends()`` names or ``"auto"``.
+    threads : int or None, default None
+        CPU threads for the native engine; ``None`` uses every core.
+    flatten : bool, default True
+        ``True``: ``transform`` returns ``(n_samples, n_features_out)``, ready for the next
+        scikit-learn step. ``False``: it returns the maps ``(n_samples, K, M', N')``
+        (``(n_samples, C, K, M', N')`` for C-channel input), which only estimators that
+        accept n-dimensional input can take.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input values per sample (``M*N`` or ``C*M*N``), also for image-shaped input.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` got a DataFrame with string column names.
+    input_shape_ : tuple of int
+        Per-sample shape ``(M, N)`` or ``(C, M, N)`` seen (or given) at ``fit``.
+    output_shape_ : tuple of int
+        Per-sample output shape ``(K, M', N')`` or ``(C, K, M', N')``.
+
+    Notes
+    -----
+    Float32 input is computed and returned in float32, float64 in float64; any other real
+    input is converted to float64. NaN and infinite values are rejected. The flattened output
+    is ``maps.reshape(n_samples, -1)`` of the ``flatten=False`` output: channel-major, then
+    row, then column; :meth:`get_feature_names_out` names every column.
+    """
+
+    def __init__(
+        self,
+        J: int = 1,
+        shape: tuple[int, ...] | None = None,
+        L: int = 8,
+        max_order: int = 2,
+        backend: str = "auto",
+        threads: int | None = None,
+        flatten: bool = True,
+    ) -> None:
+        self.J = J
+        self.shape = shape
+        self.L = L
+        self.max_order = max_order
+        self.backend = backend
+        self.threads = threads
+        self.flatten = flatten
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # -- validation --------------------------------------------------------------------------
+    def _check_flatten(self) -> bool:
+        if not isinstance(self.flatten, (bool, np.bool_)):
+            raise TypeError(f"flatten must be True or False, got {self.flatten!r}.")
+        return bool(self.flatten)
+
+    def _resolve_shape(self, X: np.ndarray | None) -> tuple[int, ...]:
+        """The per-sample shape: the parameter, else the fitted one, else read from X."""
+        shape = _check_image_shape(self.shape)
+        if shape is not None:
+            return shape
+        if hasattr(self, "input_shape_"):
+            return self.input_shape_
+        if X is None:
+            raise NotFittedError(
+                "This ScatteringTransformer has shape=None and has not been fitted, so the "
+                "image shape is unknown; pass shape=(M, N) or call fit first."
+            )
+        return _infer_image_shape(X)
+
+    def _plan_key(self, shape: tuple[int, ...]) -> tuple:
+        """Validated engine parameters for images of per-sample ``shape``."""
+        J, image, L, max_order = check_params(self.J, shape[-2:], self.L, self.max_order)
+        threads = None if self.threads is None else check_int("threads", self.threads, 1)
+        return (J, image, L, max_order, resolve(self.backend, "cpu"), threads)
+
+    def _validate_X(self, X: Any, reset: bool | None) -> np.ndarray:
+        """Check X (2D flattened, 3D or 4D images); ``reset=None`` skips the fitted-state checks."""
+        ndim = getattr(X, "ndim", None)
+        if ndim is None and isinstance(X, (list, tuple)):
+            ndim = np.ndim(X)
+        if ndim in (3, 4):
+            X = check_array(X, dtype=_FLOAT_DTYPES, allow_nd=True, estimator=self, input_name="X")
+            if reset is not None:
+                # Counts every value of a sample, so flattened and image input agree.
+                validate_data(self, X.reshape(X.shape[0], -1), reset=reset, skip_check_array=True)
+            return X
+        if reset is None:
+            return check_array(X, dtype=_FLOAT_DTYPES, estimator=self, input_name="X")
+        return validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+
+    @staticmethod
+    def _as_images(X: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Reshape validated X to (n_samples, *shape), or say why it does not fit."""
+        n = X.shape[0]
+        if X.ndim == 2:
+            expected = math.prod(shape)
+            if X.shape[1] != expected:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but images of shape {shape} need "
+                    f"{expected} (flattened input must be (n_samples, {expected}))."
+                )
+            return X.reshape((n,) + shape)
+        if X.ndim == 3 and len(shape) == 3:
+            raise ValueError(
+                f"X has shape {X.shape}, but shape={shape} describes {shape[0]}-channel "
+                f"images: give them as (n_samples, {', '.join(map(str, shape))}) or flattened "
+                f"as (n_samples, {math.prod(shape)})."
+            )
+        if X.ndim == 4 and len(shape) == 2:
+            raise ValueError(
+                f"X has shape {X.shape} (multi-channel images), but shape={shape} describes "
+                f"single-channel images; pass shape=(C, M, N) or shape=None."
+            )
+        if tuple(X.shape[1:]) != tuple(shape):
+            raise ValueError(
+                f"X holds samples of shape {tuple(X.shape[1:])}, but this transformer works on "
+                f"images of shape {shape}."
+            )
+        return X
+
+    # -- estimator API -----------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None) -> ScatteringTransformer:
+        """Validate the parameters and X and record the input layout.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n_samples, M, N) or (n_samples, C, M, N)
+            Training images, flattened or not (see the class docstring).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ScatteringTransformer
+        """
+        self._check_flatten()
+        X = self._validate_X(X, reset=True)
+        shape = _check_image_shape(self.shape)
+        if shape is None:
+            shape = _infer_image_shape(X)
+        self._as_images(X, shape)
+        key = self._plan_key(shape)
+        scattering = Scattering2D(*key[:5], threads=key[5])
+        self.input_shape_ = shape
+        self.output_shape_ = shape[:-2] + (scattering.K,) + scattering.out_spatial_shape
+        self._plan_cache = _PlanCache(key, scattering)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Scattering coefficients of the images in X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n_samples, M, N) or (n_samples, C, M, N)
+            Images, flattened or not (see the class docstring).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out) if ``flatten`` else the coefficient maps
+            (n_samples, K, M', N') or (n_samples, C, K, M', N'); float32 for float32 input,
+            float64 otherwise.
+        """
+        flatten = self._check_flatten()
+        fitted = hasattr(self, "n_features_in_")
+        X = self._validate_X(X, reset=False if fitted else None)
+        shape = self._resolve_shape(X)
+        images = self._as_images(X, shape)
+        key = self._plan_key(shape)
+        cache = getattr(self, "_plan_cache", None)
+        if cache is not None and cache.key == key:
+            with cache.lock:
+                out = cache.scattering(images)
+        else:
+            # Unfitted, or parameters changed by set_params after fit: a one-off plan.
+            out = Scattering2D(*key[:5], threads=key[5])(images)
+        if flatten:
+            out = out.reshape(out.shape[0], -1)
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the flattened output columns.
+
+        Each name reads ``s{order}[_j{j1}_t{theta1}[_j{j2}_t{theta2}]]_y{row}_x{col}``, e.g.
+        ``s2_j0_t3_j1_t5_y1_x2``, prefixed with ``c{channel}_`` for C-channel input.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            Input column names; only checked (for length, and against ``feature_names_in_``),
+            since each output column mixes all input pixels.
+
+        Returns
+        -------
+        ndarray of str objects, of length ``prod(output_shape)``.
+        """
+        shape = self._resolve_shape(None)
+        n_in = getattr(self, "n_features_in_", math.prod(shape))
+        if input_features is not None:
+            input_features = np.asarray(input_features, dtype=object)
+            if input_features.ndim != 1 or len(input_features) != n_in:
+                raise ValueError(
+                    f"input_features should have length {n_in} (one name per input value), "
+                    f"got {input_features.shape}."
+                )
+            names_in = getattr(self, "feature_names_in_", None)
+            if names_in is not None and not np.array_equal(input_features, names_in):
+                raise ValueError("input_features is not equal to feature_names_in_.")
+        J, image, L, max_order = check_params(self.J, shape[-2:], self.L, self.max_order)
+        desc = Scattering2D(J, image, L, max_order, backend="reference")
+        rows, cols = desc.out_spatial_shape
+        channel_names = []
+        for order, j1, t1, j2, t2 in desc.meta_table().tolist():
+            name = f"s{order}"
+            if order >= 1:
+                name += f"_j{j1}_t{t1}"
+            if order == 2:
+                name += f"_j{j2}_t{t2}"
+            channel_names.append(name)
+        pixel = [f"_y{y}_x{x}" for y in range(rows) for x in range(cols)]
+        names = [c + p for c in channel_names for p in pixel]
+        if len(shape) == 3:
+            names = [f"c{c}_{n}" for c in range(shape[0]) for n in names]
+        return np.asarray(names, dtype=object)
+
+
+class LogCompression(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Elementwise ``log(1 + |x| / eps)``, the usual normalisation of scattering features.
+
+    Scattering coefficients span orders of magnitude (second-order paths are much smaller than
+    first-order ones); the log makes their scale comparable and turns products of factors into
+    sums, which suits a linear model. Stateless: ``fit`` only validates.
+
+    Parameters
+    ----------
+    eps : float, default 0.01
+        Positive scale below which coefficients are treated as roughly linear; in the units of
+        the input images' intensities (keep it small compared with typical coefficients).
+    """
+
+    def __init__(self, eps: float = 0.01) -> None:
+        self.eps = eps
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def _check_eps(self) -> float:
+        eps = self.eps
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+            raise TypeError(f"eps must be a positive number, got {eps!r}.")
+        if not (math.isfinite(eps) and eps > 0):
+            raise ValueError(f"eps must be a positive finite number, got {eps!r}.")
+        return float(eps)
+
+    def fit(self, X: Any, y: Any = None) -> LogCompression:
+        """Validate ``eps`` and X (2D, finite, real) and record ``n_features_in_``."""
+        self._check_eps()
+        validate_data(self, X, reset=True, dtype=_FLOAT_DTYPES)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Return ``log1p(|X| / eps)`` in X's precision (float32 stays float32)."""
+        eps = self._check_eps()
+        if hasattr(self, "n_features_in_"):
+            X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        else:
+            X = check_array(X, dtype=_FLOAT_DTYPES, estimator=self, input_name="X")
+        return np.log1p(np.abs(X) / X.dtype.type(eps))
+
+
+def linear_baseline(
+    J: int = 2,
+    shape: tuple[int, ...] | None = None,
+    L: int = 8,
+    max_order: int = 2,
+    classifier: str = "logistic",
+    C: float = 0.1,
+    normalisation: str = "log",
+    eps: float = 0.01,
+    max_iter: int = 1000,
+    backend: str = "auto",
+    threads: int | None = None,
+) -> Pipeline:
+    """Scattering features followed by a linear classifier, as one scikit-learn Pipeline.
+
+    Steps (names in brackets, usable in ``set_params`` and grid searches):
+    ``ScatteringTransformer`` ["scattering"] -> ``LogCompression(eps)`` ["normalise"; the
+    string "passthrough" when ``normalisation="none"``] -> ``StandardScaler`` ["scaler"] ->
+    ``LogisticRegression`` or ``LinearSVC`` ["classifier"].
+
+    Parameters
+    ----------
+    J, shape, L, max_order, backend, threads
+        Passed to :class:`ScatteringTransformer`.
+    classifier : {"logistic", "linearsvc"}, default "logistic"
+        ``LogisticRegression`` (lbfgs, multinomial) or ``LinearSVC`` (one-vs-rest).
+    C : float, default 0.1
+        Inverse regularisation strength of the classifier.
+    normalisation : {"log", "none"}, default "log"
+        ``"log"`` applies ``log(1 + |S| / eps)`` before standardisation; ``"none"`` feeds the raw
+        coefficients to the scaler.
+    eps : float, default 0.01
+        ``LogCompression`` scale, in the input's intensity units.
+    max_iter : int, default 1000
+        Iteration limit of the classifier's solver.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Unfitted; call ``fit(X, y)`` with images as :class:`ScatteringTransformer` accepts.
+    """
+    if classifier == "logistic":
+        clf = LogisticRegression(C=C, max_iter=max_iter)
+    elif classifier == "linearsvc":
+        clf = LinearSVC(C=C, max_iter=max_iter)
+    else:
+        raise ValueError(f"classifier must be 'logistic' or 'linearsvc', got {classifier!r}.")
+    if normalisation == "log":
+        normalise: Any = LogCompression(eps=eps)
+    elif normalisation == "none":
+        normalise = "passthrough"
+    else:
+        raise ValueError(f"normalisation must be 'log' or 'none', got {normalisation!r}.")
+    scattering = ScatteringTransformer(
+        J=J, shape=shape, L=L, max_order=max_order, backend=backend, threads=threads
+    )
+    return Pipeline(
+        [
+            ("scattering", scattering),
+            ("normalise", normalise),
+            ("scaler", StandardScaler()),
+            ("classifier", clf),
+        ]
+    )
