@@ -146,6 +146,7 @@ def test_transform_matches_numpy_front_end(images):
 def test_conventions_on_images(images):
     X = images.reshape(12, -1)
     est = ScatteringTransformer(J=2, L=4)
+    assert not hasattr(est, "n_features_in_")
     params = est.get_params()
     assert est.fit(X, np.arange(12)) is est  # fit returns self and takes (ignores) y
     assert est.get_params() == params  # fit does not change parameters
@@ -180,6 +181,8 @@ def test_dtypes(images):
     out = est.transform(as_int)
     assert out.dtype == np.float64
     np.testing.assert_array_equal(out, est.transform(as_int.astype(np.float64)))
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        ScatteringTransformer().fit(np.full((2, 64), "a"))
     obj = images.astype(object)
     np.testing.assert_array_equal(est.transform(obj), est.transform(images))
     np.testing.assert_allclose(
