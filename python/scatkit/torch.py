@@ -15,8 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import _torch_fft, backends
+from . import _torch_fft
 from ._validation import check_int, check_params
+from .backends import cuda_execute, cuda_plan, cuda_status, current_stream, resolve
 from .scattering import Scattering2D as _NumpyScattering2D
 
 try:
@@ -48,7 +49,7 @@ def _cuda_plan(
     M: int, N: int, J: int, L: int, max_order: int, precision: str, device_id: int
 ) -> tuple[Any, threading.Lock]:
     """A CUDA plan of the native engine on ``cuda:device_id``, shared like :func:`_native_plan`."""
-    plan = backends.cuda_plan((M, N), J, L, max_order, precision, device_id)
+    plan = cuda_plan((M, N), J, L, max_order, precision, device_id)
     return plan, threading.Lock()
 
 
@@ -99,7 +100,7 @@ def _(x: torch.Tensor, J: int, L: int, max_order: int, threads: int) -> torch.Te
     if B == 0:
         return out
     with lock:
-        backends.cuda_execute(plan, x.detach().contiguous(), out, backends.current_stream(x))
+        cuda_execute(plan, x.detach().contiguous(), out, current_stream(x))
     return out
 
 
@@ -187,9 +188,10 @@ class Scattering2D(nn.Module):
       backend: a hand-written adjoint of the SPEC in ``torch.fft`` operations. Only the input is
       kept from the forward pass; the backward recomputes each first-order path and its
       second-order children one at a time, so forward+backward needs a few batch-sized spectra
-      of memory instead of every intermediate. The modulus has gradient ``z / |z|`` and 0 where
-      ``z == 0``, so inputs whose wavelet response vanishes (e.g. constant images) get finite
-      gradients. The backward is itself written in differentiable tensor operations.
+      of memory instead of every intermediate (the batch is processed in chunks there). The
+      modulus has gradient ``z / |z|`` and 0 where ``z == 0``, so inputs whose wavelet
+      response vanishes (e.g. a zero image) get finite gradients. The backward is itself
+      written in differentiable tensor operations, so double backward works too.
 
     Filters are float64 buffers (not saved in ``state_dict``) that follow ``.to(device)``;
     dtype casts such as ``.float()`` or ``.double()`` never lower their precision, and a
@@ -213,7 +215,7 @@ class Scattering2D(nn.Module):
             raise ValueError(f"backend must be one of {list(_BACKENDS)}, got {backend!r}.")
         if backend in ("native", "cuda"):
             # Fails now, with the reason, if the engine cannot run in this installation.
-            backends.resolve(backend, "cuda" if backend == "cuda" else "cpu")
+            resolve(backend, "cuda" if backend == "cuda" else "cpu")
         self.backend = backend
         self.threads = 0 if threads is None else check_int("threads", threads, 1)
         self._geometry = _torch_fft.geometry(*self.shape, self.J, self.L, self.max_order)
@@ -267,11 +269,11 @@ class Scattering2D(nn.Module):
         )
 
     # -- device and dtype moves ------------------------------------------------------------------
-    def _apply(self, fn: Any, recurse: bool = True) -> Scattering2D:
+    def _apply(self, fn: Any, *args: Any, **kwargs: Any) -> Scattering2D:
         # nn.Module casts every floating buffer on .float()/.half()/.to(dtype). Filters must stay
         # float64 (they are cast per input dtype at forward time), so keep only the device move.
         before = {name: self._buffers[name] for name in self._filter_names}
-        super()._apply(fn, recurse)
+        super()._apply(fn, *args, **kwargs)
         for name, old in before.items():
             new = self._buffers[name]
             if new is not None and new.dtype != old.dtype:
@@ -332,7 +334,7 @@ class Scattering2D(nn.Module):
             return True
         if device.type == "cuda":
             # Probed only for CUDA tensors, so CPU work never loads the CUDA plugin.
-            return backends.cuda_status()[0]
+            return cuda_status()[0]
         return False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
