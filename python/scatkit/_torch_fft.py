@@ -24,7 +24,7 @@ import torch
 
 @dataclass(frozen=True)
 class Geometry:
-    """Sizes of one transform: image (M, N), padded grid (P, Q), J, L, max_order, pads."""
+    """Sizes of one transform: image (M, N), padded grid (P, Q), J, L and max_order."""
 
     M: int
     N: int
@@ -76,22 +76,14 @@ def filter_arrays(g: Geometry) -> list[np.ndarray]:
     from . import _core
 
     fb = _core.filter_bank(g.P, g.Q, g.J, g.L)
-    psi = fb["psi"]
-    phis = [np.asarray(fb["phi"][r], dtype=np.float64) for r in range(g.J)]
-    psis = [
-        np.stack(
-            [np.stack([psi[j * g.L + t]["levels"][0] for t in range(g.L)]) for j in range(g.J)]
+
+    def wavelets(r: int, scales: range) -> np.ndarray:
+        return np.stack(
+            [np.stack([fb["psi"][j * g.L + t]["levels"][r] for t in range(g.L)]) for j in scales]
         )
-    ]
-    for r in range(1, g.J - 1):
-        psis.append(
-            np.stack(
-                [
-                    np.stack([psi[j * g.L + t]["levels"][r] for t in range(g.L)])
-                    for j in range(r + 1, g.J)
-                ]
-            )
-        )
+
+    phis = [np.ascontiguousarray(fb["phi"][r], dtype=np.float64) for r in range(g.J)]
+    psis = [wavelets(0, range(g.J))] + [wavelets(r, range(r + 1, g.J)) for r in range(1, g.J - 1)]
     return phis + [np.ascontiguousarray(p, dtype=np.float64) for p in psis]
 
 

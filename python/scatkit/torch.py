@@ -53,6 +53,12 @@ def _cuda_plan(
     return plan, threading.Lock()
 
 
+# Traced by torch.compile as a constant: whether CUDA tensors can use the native engine.
+@torch.compiler.assume_constant_result
+def _cuda_engine_available() -> bool:
+    return cuda_status()[0]
+
+
 def _clear_plans() -> None:
     _native_plan.cache_clear()
     _cuda_plan.cache_clear()
@@ -334,7 +340,7 @@ class Scattering2D(nn.Module):
             return True
         if device.type == "cuda":
             # Probed only for CUDA tensors, so CPU work never loads the CUDA plugin.
-            return cuda_status()[0]
+            return _cuda_engine_available()
         return False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

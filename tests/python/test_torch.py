@@ -50,13 +50,14 @@ def test_cpu_matches_numpy_front_end_with_leading_dims(dtype, rel_err):
     assert tuple(S(x[0, 0]).shape) == want.shape[2:]
 
 
-# (shape, J, L, max_order): square, non-square with odd sides, J=3, first order only, J=1.
+# (shape, J, L, max_order): square, non-square with odd sides, J=3, first order only, J=1, J=4.
 CONFIGS = [
     ((16, 16), 2, 4, 2),
     ((17, 23), 2, 3, 2),
     ((32, 20), 3, 4, 2),
     ((15, 12), 2, 5, 1),
     ((9, 10), 1, 6, 2),
+    ((35, 33), 4, 2, 2),
 ]
 
 
@@ -329,6 +330,19 @@ def test_torch_compile_inductor_inference():
     x = _x((2, 3, 16, 16), seed=15)
     with torch.no_grad():
         torch.testing.assert_close(compiled(x), S(x), rtol=0, atol=0)
+
+
+@compile_warnings
+def test_cuda_engine_probe_traces_as_a_constant():
+    # The CUDA branch of the engine choice must not break a fullgraph compile on a GPU machine.
+    from scatkit.torch import _cuda_engine_available
+
+    def f(x):
+        return x + 1 if _cuda_engine_available() else x - 1
+
+    x = torch.zeros(3)
+    want = f(x)
+    torch.testing.assert_close(torch.compile(f, backend="eager", fullgraph=True)(x), want)
 
 
 # -- bad input ------------------------------------------------------------------------------------
