@@ -927,7 +927,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        hint = "; rerun the same command to resume" if args.command == "extract" else ""
+        hints = {
+            "extract": "; rerun the same command to resume",
+            "train": "; add --resume to continue from the last finished epoch",
+        }
+        hint = hints.get(args.command, "")
         _eprint(f"{prog}: interrupted{hint}")
         return EXIT_INTERRUPTED
     except (
