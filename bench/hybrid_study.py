@@ -30,11 +30,12 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scatkit
 import torch
-from scatkit.datasets import balanced_subset, load
+from scatkit.datasets import Dataset, balanced_subset, load
 from scatkit.models import build_model, count_parameters
 from scatkit.training import (
     TrainConfig,
@@ -48,14 +49,24 @@ from scatkit.training import (
 HERE = Path(__file__).resolve().parent
 
 
-def load_dataset(name: str):
+def load_dataset(name: str) -> Dataset:
     """The study's datasets: MNIST-5k (80/20 split) and 32x32 texture tiles (stride 16)."""
     if name == "textures":
         return load("textures", tile=32, stride=16)
     return load(name)
 
 
-def run_torch(model_name, ds, X_train, X_test, idx, seed, args, inputs):
+def run_torch(
+    model_name: str,
+    ds: Dataset,
+    X_train: np.ndarray,
+    X_test: np.ndarray,
+    idx: np.ndarray,
+    seed: int,
+    args: argparse.Namespace,
+    inputs: str,
+) -> dict[str, Any]:
+    """Train one network on ``X_train[idx]`` with the study's budget; test accuracy."""
     seed_everything(seed)
     model = build_model(model_name, ds.image_shape, ds.n_classes, J=2, width=args.width)
     n = len(idx)
@@ -81,7 +92,10 @@ def run_torch(model_name, ds, X_train, X_test, idx, seed, args, inputs):
     }
 
 
-def run_linear(ds, F_train, F_test, idx):
+def run_linear(
+    ds: Dataset, F_train: np.ndarray, F_test: np.ndarray, idx: np.ndarray
+) -> dict[str, Any]:
+    """The scattering + logistic regression baseline on the same subset."""
     from scatkit.sklearn import linear_baseline
 
     H, W = ds.image_shape[-2:]
@@ -92,14 +106,16 @@ def run_linear(ds, F_train, F_test, idx):
     return {"accuracy": float(acc), "seconds": time.perf_counter() - t0}
 
 
-def summarise(runs):
+def summarise(runs: list[dict[str, Any]]) -> dict[tuple, tuple[float, float, int]]:
+    """(dataset, model, n) -> (mean accuracy, std, number of seeds)."""
     table = {}
     for r in runs:
         table.setdefault((r["dataset"], r["model"], r["n"]), []).append(r["accuracy"])
     return {k: (float(np.mean(v)), float(np.std(v)), len(v)) for k, v in table.items()}
 
 
-def markdown(summary, datasets, sizes, models):
+def markdown(summary: dict, datasets: list[str], sizes: list[int], models: list[str]) -> str:
+    """The results as Markdown tables, one per dataset."""
     lines = []
     for ds in datasets:
         lines.append(f"\n**{ds}** (test accuracy %, mean ± std over seeds)\n")
@@ -114,7 +130,10 @@ def markdown(summary, datasets, sizes, models):
     return "\n".join(lines)
 
 
-def plot(summary, datasets, sizes, models, path):
+def plot(
+    summary: dict, datasets: list[str], sizes: list[int], models: list[str], path: str
+) -> None:
+    """Accuracy against training-set size, one panel per dataset, std as error bars."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -138,7 +157,8 @@ def plot(summary, datasets, sizes, models, path):
     fig.savefig(path, dpi=120)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run the study; see the module docstring."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", nargs="+", default=["mnist5k", "textures"])
     p.add_argument("--sizes", nargs="+", type=int, default=[100, 500, 1000])

@@ -926,6 +926,12 @@ def main(argv: list[str] | None = None) -> int:
     prog = f"scatkit {args.command}"
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # The reader went away (e.g. `scatkit info | head`): stop quietly, and point stdout
+        # at devnull so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
     except KeyboardInterrupt:
         hints = {
             "extract": "; rerun the same command to resume",
