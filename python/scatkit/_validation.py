@@ -18,7 +18,9 @@ def check_int(name: str, value: Any, minimum: int | None = None) -> int:
     return value
 
 
-def check_params(J: Any, shape: Any, L: Any, max_order: Any) -> tuple[int, tuple[int, int], int, int]:
+def check_params(
+    J: Any, shape: Any, L: Any, max_order: Any
+) -> tuple[int, tuple[int, int], int, int]:
     """Validate (J, shape, L, max_order) as the SPEC requires; return them normalised."""
     J = check_int("J", J, 1)
     L = check_int("L", L, 1)
@@ -57,8 +59,7 @@ def as_float_array(x: Any, what: str = "input") -> np.ndarray:
         arr = np.asarray(x)
     else:
         raise TypeError(
-            f"{what} must be a NumPy array (or array-like) of real numbers, got "
-            f"{type(x).__name__}."
+            f"{what} must be a NumPy array (or array-like) of real numbers, got {type(x).__name__}."
         )
     kind = arr.dtype.kind
     if kind == "c":

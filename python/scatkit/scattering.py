@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_float_array, check_int, check_params
-from .backends import make_runner, resolve
+from .backends import cuda_call, is_cuda_array, make_runner, resolve
 
 META_FIELDS = ("order", "j1", "theta1", "j2", "theta2")
 
@@ -132,7 +132,20 @@ class Scattering2D:
         return run
 
     def __call__(self, x: Any) -> np.ndarray:
-        """Scattering coefficients of ``x`` (..., M, N) as (..., K, M', N')."""
+        """Scattering coefficients of ``x`` (..., M, N) as (..., K, M', N').
+
+        NumPy (or array-like) input gives a NumPy result. With ``backend="cuda"``, CUDA arrays
+        (PyTorch, CuPy or any DLPack producer) stay on the device and the result is an array of
+        the same framework there.
+        """
+        if is_cuda_array(x):
+            if self.backend != "cuda":
+                raise TypeError(
+                    f"got an array in CUDA memory but this Scattering2D uses backend "
+                    f"{self.backend!r}; create it with backend='cuda' (or use "
+                    f"scatkit.torch.Scattering2D for tensors)."
+                )
+            return cuda_call(self._runner, x, self.shape, self.K, self.out_spatial_shape)
         arr = as_float_array(x)
         self._check_shape(arr.shape)
         lead = arr.shape[:-2]

@@ -326,3 +326,28 @@ def test_nan_inf_propagate_without_crash(dtype, bad, rng):
 
 def test_auto_backend_is_native_when_built():
     assert scatkit.Scattering2D(1, (8, 8)).backend == "native"
+
+
+def test_one_plan_shared_by_several_python_threads():
+    # Concurrent calls on one Scattering2D take turns inside the engine: no hang, same results.
+    import threading
+
+    S = scatkit.Scattering2D(2, (32, 32), L=4, threads=2)
+    xs = [
+        np.random.default_rng(i).standard_normal((3, 32, 32)).astype(np.float32) for i in range(4)
+    ]
+    expected = [S(x) for x in xs]
+    results: dict[int, np.ndarray] = {}
+
+    def work(i: int) -> None:
+        for _ in range(5):
+            results[i] = S(xs[i])
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "concurrent calls on one plan hung"
+    for i in range(4):
+        np.testing.assert_array_equal(results[i], expected[i])

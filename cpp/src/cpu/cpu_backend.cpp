@@ -112,6 +112,8 @@ class CpuBackend final : public Backend {
 
   void execute(const void* in, void* out, size_t batch, std::uintptr_t) override {
     if (batch == 0) return;
+    // One plan owns one pool and one set of workspaces: concurrent callers take turns.
+    std::lock_guard<std::mutex> lock(exec_mutex_);
     if (batch < static_cast<size_t>(nt_)) {
       execute_split(static_cast<const T*>(in), static_cast<T*>(out), batch);
       return;
@@ -128,6 +130,7 @@ class CpuBackend final : public Backend {
 
   void execute_fft_only(size_t batch) override {
     if (batch == 0) return;
+    std::lock_guard<std::mutex> lock(exec_mutex_);
     Job job{this, nullptr, nullptr, batch, {0}};
     const int active = static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(nt_)));
     pool_->run(&CpuBackend::run_fft_job, &job, active);
@@ -397,6 +400,7 @@ class CpuBackend final : public Backend {
   FftwPlan<T> r2c0_, c2r1_, c2rL_;
   std::vector<FftwPlan<T>> inv_, r2c_, inv1_, r2c1_;
   std::unique_ptr<ThreadPool> pool_;
+  std::mutex exec_mutex_;
 };
 
 }  // namespace
