@@ -736,8 +736,51 @@ def write_results(
     return path
 
 
+def _loop_main(argv: list[str]) -> int:
+    """``loop M N J batch threads seconds [execute|fft]``: a steady load for ``perf record``.
+
+    Builds the plan and runs one warm-up call first, so that a profile taken with a start
+    delay (``perf record -D``) or over many seconds is dominated by the chosen calls alone.
+    """
+    try:
+        M, N, J, batch, threads = (int(a) for a in argv[:5])
+        seconds = float(argv[5])
+        what = argv[6] if len(argv) > 6 else "execute"
+        if what not in ("execute", "fft") or min(M, N, J, batch, threads) < 1 or seconds <= 0:
+            raise ValueError
+    except (ValueError, IndexError):
+        print(
+            "usage: python -m bench.common loop M N J batch threads seconds [execute|fft] "
+            f"(positive integers, seconds > 0); got {argv}",
+            file=sys.stderr,
+        )
+        return 2
+    from scatkit import _core
+
+    w = Workload((batch, M, N), J)
+    plan = _core.Plan(M, N, J, 8, 2, precision="float32", threads=threads)
+    x = make_input(w)
+    out = np.empty((batch, plan.num_channels, plan.out_rows, plan.out_cols), np.float32)
+    plan.execute(x, out)
+    calls, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        if what == "execute":
+            plan.execute(x, out)
+        else:
+            _core._fft_only(plan, batch)
+        calls += 1
+    dt = time.perf_counter() - t0
+    print(f"{w.label} {what} threads={threads}: {calls} calls, {dt / calls * 1e3:.2f} ms each")
+    return 0
+
+
+_USAGE = """usage: python -m bench.common worker   (used by the benchmark drivers)
+       python -m bench.common loop M N J batch threads seconds [execute|fft]   (for perf)"""
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["worker"]:
         sys.exit(_worker_main())
-    print("usage: python -m bench.common worker   (used by the benchmark drivers)", file=sys.stderr)
+    if sys.argv[1:2] == ["loop"]:
+        sys.exit(_loop_main(sys.argv[2:]))
+    print(_USAGE, file=sys.stderr)
     sys.exit(2)
