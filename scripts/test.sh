@@ -11,6 +11,12 @@ cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCA
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
 
+echo "== Single-precision-only build (SCATKIT_FLOAT_ONLY)"
+cmake -S . -B build/float-only -G Ninja -DSCATKIT_FLOAT_ONLY=ON -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF \
+  -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
+cmake --build build/float-only -j2 --target test_float_only
+ctest --test-dir build/float-only -R float_only --output-on-failure
+
 echo "== CMake package consumer, pkg-config consumer and native example"
 bash tests/cmake_consume/run.sh
 

@@ -50,6 +50,12 @@ void validate(const Config& cfg) {
        << " are too large: the padded grid must hold fewer than " << lim << " pixels.";
     fail(os.str());
   }
+#if defined(SCATKIT_FLOAT_ONLY)
+  if (cfg.precision == Precision::Float64)
+    fail(
+        "this scatkit was built with SCATKIT_FLOAT_ONLY and has no float64 engine; use "
+        "Precision::Float32 or rebuild without -DSCATKIT_FLOAT_ONLY=ON.");
+#endif
   if (cfg.threads < 0) {
     os << "threads must be >= 0 (0 means all cores), got " << cfg.threads << ".";
     fail(os.str());

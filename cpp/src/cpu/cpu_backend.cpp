@@ -419,7 +419,9 @@ std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const C
 std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
                                                                          const Schedule& s,
                                                                          const FilterBank& fb) {
+#if !defined(SCATKIT_FLOAT_ONLY)
   if (cfg.precision == Precision::Float64) return std::make_unique<CpuBackend<double>>(cfg, s, fb);
+#endif
   return std::make_unique<CpuBackend<float>>(cfg, s, fb);
 }
 
