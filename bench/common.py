@@ -633,6 +633,44 @@ def _version(dist: str) -> str | None:
         return None
 
 
+_SPIN = """
+import sys, time
+start, seconds = float(sys.argv[1]), float(sys.argv[2])
+while time.time() < start:
+    time.sleep(0.001)
+c0, t0 = time.process_time(), time.perf_counter()
+while time.perf_counter() - t0 < seconds:
+    pass
+print(time.process_time() - c0)
+"""
+
+
+def cpu_capacity(n: int | None = None, seconds: float = 0.5) -> float:
+    """How many CPUs' worth of time ``n`` busy processes get at once right now (<= n).
+
+    On a quiet machine it is close to the number of cores; on a shared one it says how much of
+    a multithreaded speed-up was even possible while the benchmark ran.
+    """
+    n = n or os.cpu_count() or 1
+    start = time.time() + 0.5
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _SPIN, str(start), str(seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
+    got = 0.0
+    for p in procs:
+        out, _ = p.communicate()
+        try:
+            got += float(out.strip())
+        except ValueError:
+            pass
+    return got / seconds
+
+
 def machine_info() -> dict[str, Any]:
     """CPU, core count, load, library versions and the scatkit build (FFTW version, ISA)."""
     info: dict[str, Any] = {
@@ -640,6 +678,7 @@ def machine_info() -> dict[str, Any]:
         "logical_cpus": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "loadavg_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "cpu_capacity_start": cpu_capacity(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -668,10 +707,12 @@ def machine_info() -> dict[str, Any]:
 def machine_lines(info: dict[str, Any]) -> list[str]:
     """The machine description as a few printable lines."""
     load = info.get("loadavg_start")
+    cap = info.get("cpu_capacity_start")
     return [
         f"CPU: {info['cpu_model']} ({info['logical_cpus']} logical CPUs, "
         f"{info.get('usable_cpus')} usable); load average at start: "
-        + (", ".join(f"{x:.2f}" for x in load) if load else "n/a"),
+        + (", ".join(f"{x:.2f}" for x in load) if load else "n/a")
+        + (f"; CPUs' worth of time free at start: {cap:.2f}" if cap is not None else ""),
         f"scatkit {info.get('scatkit')} (CPU engine ISA: {info.get('cpu_isa')}, "
         f"FFTW {info.get('fftw')}); build: {info.get('scatkit_build')}",
         f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, "

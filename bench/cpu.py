@@ -48,6 +48,7 @@ from .common import (
     Worker,
     WorkerError,
     Workload,
+    cpu_capacity,
     fmt_mib,
     fmt_ratio,
     fmt_time,
@@ -117,6 +118,11 @@ def measure_workload(
             ok, why = library_available("ptwav-scatlayer-x2")
             if ok:
                 workers["ptwav-scatlayer-x2"] = Worker("ptwav-scatlayer-x2", w, threads)
+                if threads != 1:
+                    # torch's OpenMP threads spin when a core is taken by another process, so
+                    # on a shared machine the single-threaded pair is the steadier comparison.
+                    workers["ptwav-1t"] = Worker("ptwav-scatlayer-x2", w, 1)
+                    workers["scatkit-1t"] = Worker("scatkit", w, 1)
             else:
                 res["ptwav_skipped"] = why
         for lib, wk in workers.items():
@@ -130,11 +136,10 @@ def measure_workload(
         ]
         if "kymatio-numpy" in workers:
             tasks.append(Task("kymatio-numpy", workers["kymatio-numpy"], "call", 1))
-        if "ptwav-scatlayer-x2" in workers:
-            first = workers["ptwav-scatlayer-x2"].build_info["first_call_s"]
-            tasks.append(
-                Task("ptwav-scatlayer-x2", workers["ptwav-scatlayer-x2"], "call", per_round(first))
-            )
+        for lib in ("ptwav-scatlayer-x2", "ptwav-1t", "scatkit-1t"):
+            if lib in workers:
+                first = workers[lib].build_info["first_call_s"]
+                tasks.append(Task(lib, workers[lib], "call", per_round(first)))
         _say(f"  timing {rounds} interleaved rounds ...")
         samples = interleave(tasks, rounds)
         stats = {lib: wk.stats() for lib, wk in workers.items()}
@@ -145,12 +150,12 @@ def measure_workload(
         res["engine"]["fft_only"] = samples["fft"].summary()
         res["engine"]["total_over_fft"] = samples["engine"].median / samples["fft"].median
         res["frontend_overhead_s"] = samples["scatkit"].median - samples["engine"].median
-        for lib in ("kymatio-numpy", "ptwav-scatlayer-x2"):
+        for lib in ("kymatio-numpy", "ptwav-scatlayer-x2", "ptwav-1t", "scatkit-1t"):
             if lib in workers:
                 res[lib] = _entry(workers[lib], samples[lib], stats[lib])
         # A fast wrong answer must not pass unnoticed: compare the outputs.
-        paths = {lib: tmp / f"{w.key}-{lib}.npy" for lib in workers}
-        saved = {lib: wk.dump(paths[lib]) for lib, wk in workers.items()}
+        paths = {lib: tmp / f"{w.key}-{lib}.npy" for lib in workers if "1t" not in lib}
+        saved = {lib: workers[lib].dump(path) for lib, path in paths.items()}
         ref = np.load(paths["scatkit-engine"])
         res["max_rel_diff_frontend_vs_engine"] = max_rel_diff(np.load(paths["scatkit"]), ref)
         if saved.get("kymatio-numpy"):
@@ -517,25 +522,23 @@ def report(data: dict[str, Any]) -> str:
 
     r = data["workloads"][PTWAV_WORKLOAD]
     if "ptwav-scatlayer-x2" in r:
-        s = r["scatkit"]["time"]["median_s"]
-        p = r["ptwav-scatlayer-x2"]["time"]["median_s"]
+        label = Workload.from_dict(r["workload"]).label
+        rows = []
+        for sk, pt in (("scatkit", "ptwav-scatlayer-x2"), ("scatkit-1t", "ptwav-1t")):
+            if sk in r and pt in r:
+                s, p = r[sk]["time"]["median_s"], r[pt]["time"]["median_s"]
+                n = r[pt]["info"]["threads"]
+                rows.append([label, str(n), fmt_time(s), fmt_time(p), fmt_ratio(p / s)])
         out += [
-            "",
             "### scatkit vs pytorch_wavelets DTCWT ScatLayer x2 (second order; a different "
             "transform, speed only)",
             "",
             markdown_table(
-                ["workload", "scatkit", "ScatLayer x2", "ratio (ScatLayer / scatkit)"],
-                [
-                    [
-                        Workload.from_dict(r["workload"]).label,
-                        fmt_time(s),
-                        fmt_time(p),
-                        fmt_ratio(p / s),
-                    ]
-                ],
+                ["workload", "threads", "scatkit", "ScatLayer x2", "ratio (ScatLayer / scatkit)"],
+                rows,
             ),
-            f"torch threads = {r['ptwav-scatlayer-x2']['info']['threads']}.",
+            "Both libraries at the same thread count (torch.set_num_threads); scatkit = NumPy "
+            "front end.",
         ]
 
     out += ["", "### Peak memory (peak RSS of a fresh process per library and workload)", ""]
@@ -596,6 +599,14 @@ def report(data: dict[str, Any]) -> str:
 
     sc = data["scaling"]
     out += ["", "### Scaling (scatkit engine, Plan.execute)", ""]
+    m = data["machine"]
+    if m.get("cpu_capacity_start") is not None and m.get("cpu_capacity_end") is not None:
+        out += [
+            f"CPU time free for {m['logical_cpus']} busy processes (CPUs' worth): "
+            f"{m['cpu_capacity_start']:.2f} at the start, {m['cpu_capacity_end']:.2f} at the "
+            "end; a thread speed-up cannot exceed it.",
+            "",
+        ]
     rows = []
     for w, _ in MAIN:
         rs = [r for r in sc["threads"] if Workload.from_dict(r["workload"]).key == w.key]
@@ -760,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     data["machine"]["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    data["machine"]["cpu_capacity_end"] = cpu_capacity()
     data["elapsed_s"] = time.perf_counter() - t_start
     # Numbers first, so that nothing below can lose them.
     path = write_results(data, prefix, args.results_dir, stamp)

@@ -38,6 +38,7 @@ from .common import (
     Worker,
     WorkerError,
     Workload,
+    cpu_capacity,
     fmt_ratio,
     fmt_time,
     interleave,
@@ -209,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     data["machine"]["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    data["machine"]["cpu_capacity_end"] = cpu_capacity()
     data["elapsed_s"] = time.perf_counter() - t0
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = write_results(data, "headtohead", args.results_dir, stamp)
