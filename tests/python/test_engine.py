@@ -351,3 +351,18 @@ def test_one_plan_shared_by_several_python_threads():
     assert not any(t.is_alive() for t in threads), "concurrent calls on one plan hung"
     for i in range(4):
         np.testing.assert_array_equal(results[i], expected[i])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("threads, batch", [(1, 3), (2, 1), (2, 3)])
+def test_large_grids_match_reference(dtype, threads, batch, rel_err):
+    # 128x120 pads to 136x136: big enough that the engine band-passes one angle at a time
+    # (and, with fewer images than threads, shares one image between threads).
+    x = np.random.default_rng(7).standard_normal((batch, 128, 120)).astype(dtype)
+    expected = scatkit.Scattering2D(3, (128, 120), L=4, backend="reference")(x.astype(np.float64))
+    got = scatkit.Scattering2D(3, (128, 120), L=4, threads=threads)(x)
+    assert got.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert rel_err(got, expected) <= tol
+    second = got[..., 1 + 3 * 4 :, :, :]
+    assert rel_err(second, expected[..., 1 + 3 * 4 :, :, :]) <= tol

@@ -20,6 +20,9 @@ namespace {
 template <class T>
 using C = Complex<T>;
 
+// Grids at least this large are band-passed one angle at a time (see bandpass()).
+constexpr size_t kPerAngleBytes = 128 * 1024;
+
 // Per-worker scratch; sized for the largest level, never resized after construction.
 template <class T>
 struct Workspace {
@@ -165,14 +168,12 @@ class CpuBackend final : public Backend {
       F::exec_r2c(self.r2c0_.get(), w.R.data(), fcp(w.H.data()));
       F::exec_c2r(self.c2r1_.get(), fcp(w.Ch.data()), w.Cr.data());
       for (int j1 = 0; j1 < J; ++j1) {
-        F::exec_c2c(self.inv_[j1].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-        F::exec_r2c(self.r2c_[j1].get(), w.U.data(), fcp(w.V1h.data()));
+        self.band_ffts(j1, w, w.V1h.data());
         F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
         if (self.s_.max_order < 2) continue;
         for (int t1 = 0; t1 < L; ++t1)
           for (int j2 = j1 + 1; j2 < J; ++j2) {
-            F::exec_c2c(self.inv_[j2].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-            F::exec_r2c(self.r2c_[j2].get(), w.U.data(), fcp(w.V2h.data()));
+            self.band_ffts(j2, w, w.V2h.data());
             F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
           }
       }
@@ -209,15 +210,20 @@ class CpuBackend final : public Backend {
     };
     const int P = static_cast<int>(s_.P), Q = static_cast<int>(s_.Q);
     r2c0_ = check(F::many_r2c(P, Q, 1, w.R.data(), fcp(w.H.data()), flags));
+    inv1_.resize(static_cast<size_t>(J));
+    r2c1_.resize(static_cast<size_t>(J));
     for (int r = 0; r < J; ++r) {
       const int Pr = P >> r, Qr = Q >> r;
       inv_.push_back(
           check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags)));
       r2c_.push_back(check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags)));
-      if (nt_ > 1) {  // single-angle plans for sharing one image between threads
-        inv1_.push_back(
-            check(F::many_c2c(Pr, Qr, 1, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags)));
-        r2c1_.push_back(check(F::many_r2c(Pr, Qr, 1, w.U.data(), fcp(w.V1h.data()), flags)));
+      // Single-angle plans: large grids and one image shared between threads.
+      if (nt_ > 1 ||
+          static_cast<size_t>(Pr) * static_cast<size_t>(Qr) * sizeof(C<T>) >= kPerAngleBytes) {
+        inv1_[static_cast<size_t>(r)] =
+            check(F::many_c2c(Pr, Qr, 1, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags));
+        r2c1_[static_cast<size_t>(r)] =
+            check(F::many_r2c(Pr, Qr, 1, w.U.data(), fcp(w.V1h.data()), flags));
       }
     }
     const int PJ = P >> J, QJ = Q >> J;
@@ -260,47 +266,86 @@ class CpuBackend final : public Backend {
 
   // Band-pass: L grids Y[t] = fold(spec * psi[j][t] at level r, 2^(j-r)), inverse FFT, modulus,
   // r2c into half (L spectra at level j).
-  // With one_angle >= 0 only that angle is computed (single-grid plans), else all L.
-  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w,
-                int one_angle = -1) const {
-    const int L = s_.L;
-    const int t0 = one_angle >= 0 ? one_angle : 0, count = one_angle >= 0 ? 1 : L;
+  // y = fold(spec * psi[j*L+t] at level r, 2^(j-r)) on the level-j grid.
+  void product_fold(const C<T>* spec, int r, int j, int t, C<T>* y) const {
     const long Qr = s_.cols_at(r);
     const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
     const long k = 1L << (j - r);
-    const size_t gs = static_cast<size_t>(Pj * Qj);
-    for (int t = t0; t < t0 + count; ++t) {
-      const size_t n = static_cast<size_t>(j * L + t);
-      const T* f = psi_[n][static_cast<size_t>(r)].data();
-      const RowSpans* spans = spans_[n][static_cast<size_t>(r)].data();
-      C<T>* y = w.Y.data() + static_cast<size_t>(t - t0) * gs;
-      std::memset(static_cast<void*>(y), 0, gs * sizeof(C<T>));
-      // Fold the k x k aliases row by row over the filter's non-zero columns only. Aliases are
-      // visited in product_periodize's (p, q) order and the skipped terms are exact zeros, so
-      // every sum equals product_periodize's.
-      for (long p = 0; p < k; ++p) {
-        for (long a = 0; a < Pj; ++a) {
-          const long row = a + p * Pj;
-          const RowSpans& sp = spans[row];
-          C<T>* yrow = y + a * Qj;
-          const C<T>* srow = spec + row * Qr;
-          const T* frow = f + 2 * row * Qr;
-          for (int seg = 0; seg < 2; ++seg) {
-            long c = seg == 0 ? sp.lo0 : sp.lo1;
-            const long end = seg == 0 ? sp.hi0 : sp.hi1;
-            while (c < end) {
-              const long q_end = std::min(end, (c / Qj + 1) * Qj);
-              multiply_row_dup(srow + c, frow + 2 * c, yrow + (c % Qj), q_end - c, true);
-              c = q_end;
-            }
+    const size_t n = static_cast<size_t>(j * s_.L + t);
+    const T* f = psi_[n][static_cast<size_t>(r)].data();
+    const RowSpans* spans = spans_[n][static_cast<size_t>(r)].data();
+    std::memset(static_cast<void*>(y), 0, static_cast<size_t>(Pj * Qj) * sizeof(C<T>));
+    // Fold the k x k aliases row by row over the filter's non-zero columns only. Aliases are
+    // visited in product_periodize's (p, q) order and the skipped terms are exact zeros, so
+    // every sum equals product_periodize's.
+    for (long p = 0; p < k; ++p) {
+      for (long a = 0; a < Pj; ++a) {
+        const long row = a + p * Pj;
+        const RowSpans& sp = spans[row];
+        C<T>* yrow = y + a * Qj;
+        const C<T>* srow = spec + row * Qr;
+        const T* frow = f + 2 * row * Qr;
+        for (int seg = 0; seg < 2; ++seg) {
+          long c = seg == 0 ? sp.lo0 : sp.lo1;
+          const long end = seg == 0 ? sp.hi0 : sp.hi1;
+          while (c < end) {
+            const long q_end = std::min(end, (c / Qj + 1) * Qj);
+            multiply_row_dup(srow + c, frow + 2 * c, yrow + (c % Qj), q_end - c, true);
+            c = q_end;
           }
         }
       }
     }
+  }
+
+  // The FFTs bandpass() runs at level j, alone (FFT-only timing).
+  void band_ffts(int j, Workspace<T>& w, C<T>* half) const {
     const size_t lj = static_cast<size_t>(j);
-    F::exec_c2c(count == L ? inv_[lj].get() : inv1_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-    modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(count) * gs));
-    F::exec_r2c(count == L ? r2c_[lj].get() : r2c1_[lj].get(), w.U.data(), fcp(half));
+    const size_t gs = static_cast<size_t>(s_.rows_at(j) * s_.cols_at(j));
+    if (!inv1_[lj] || gs * sizeof(C<T>) < kPerAngleBytes) {
+      F::exec_c2c(inv_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+      F::exec_r2c(r2c_[lj].get(), w.U.data(), fcp(half));
+      return;
+    }
+    for (int t = 0; t < s_.L; ++t) {
+      F::exec_c2c(inv1_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+      F::exec_r2c(r2c1_[lj].get(), w.U.data(), fcp(w.H.data()));
+    }
+  }
+
+  // Band-pass at level j of spec (level r): half[t] = r2c(|ifft(product_fold(t))|). All L angles
+  // as one batched FFT when the grids are small (amortises FFTW's per-call cost); one angle at a
+  // time when they are large, so the working set stays in cache; only angle one_angle if >= 0.
+  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w,
+                int one_angle = -1) const {
+    const int L = s_.L;
+    const size_t lj = static_cast<size_t>(j);
+    const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
+    const size_t gs = static_cast<size_t>(Pj * Qj);
+    const bool batched = one_angle < 0 && (!inv1_[lj] || gs * sizeof(C<T>) < kPerAngleBytes);
+    if (batched) {
+      for (int t = 0; t < L; ++t)
+        product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
+      F::exec_c2c(inv_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+      modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
+      F::exec_r2c(r2c_[lj].get(), w.U.data(), fcp(half));
+      return;
+    }
+    const size_t hs = static_cast<size_t>(Pj * (Qj / 2 + 1));
+    const int t0 = one_angle >= 0 ? one_angle : 0, t1 = one_angle >= 0 ? one_angle + 1 : L;
+    for (int t = t0; t < t1; ++t) {
+      product_fold(spec, r, j, t, w.Y.data());
+      F::exec_c2c(inv1_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+      modulus_row(w.Y.data(), w.U.data(), static_cast<long>(gs));
+      C<T>* dst = half + static_cast<size_t>(t - t0) * hs;
+      // FFTW needs the alignment it planned with; misaligned slots go through w.H (free here).
+      if (F::alignment_of(&dst[0].re) == F::alignment_of(&w.V1h.data()[0].re)) {
+        F::exec_r2c(r2c1_[lj].get(), w.U.data(), fcp(dst));
+      } else {
+        F::exec_r2c(r2c1_[lj].get(), w.U.data(), fcp(w.H.data()));
+        std::memcpy(static_cast<void*>(dst), w.H.data(), hs * sizeof(C<T>));
+      }
+    }
   }
 
   // Full spectrum from its r2c half, row by row (same values as hermitian_at, vectorisable).

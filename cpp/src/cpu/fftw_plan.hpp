@@ -48,6 +48,7 @@ struct Fftw<float> {
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftwf_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, float* in, complex_t* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan_t p, complex_t* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
+  static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
   static void* malloc(size_t n) { return fftwf_malloc(n); }
   static void free(void* p) { fftwf_free(p); }
 };
@@ -77,6 +78,7 @@ struct Fftw<double> {
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftw_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, double* in, complex_t* out) { fftw_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan_t p, complex_t* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
+  static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
   static void* malloc(size_t n) { return fftw_malloc(n); }
   static void free(void* p) { fftw_free(p); }
 };
