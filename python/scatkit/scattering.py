@@ -92,15 +92,7 @@ class Scattering2D:
 
     def meta_table(self) -> np.ndarray:
         """Per-channel description as a (K, 5) int array: order, j1, theta1, j2, theta2."""
-        if self._meta is None:
-            rows = [(0, -1, -1, -1, -1)]
-            rows += [(1, j, t, -1, -1) for j in range(self.J) for t in range(self.L)]
-            if self.max_order == 2:
-                for j1 in range(self.J):
-                    for t1 in range(self.L):
-                        for j2 in range(j1 + 1, self.J):
-                            rows += [(2, j1, t1, j2, t2) for t2 in range(self.L)]
-            self._meta = np.asarray(rows, dtype=np.int32)
+        # The backend's own table (the engine's schedule), kept when the first plan was built.
         return self._meta.copy()
 
     def __repr__(self) -> str:
@@ -129,6 +121,8 @@ class Scattering2D:
                 self.backend, self.shape, self.J, self.L, self.max_order, dtype, self.threads
             )
             self._runners[dtype] = run
+            if self._meta is None:
+                self._meta = np.asarray(meta, dtype=np.int32)
         return run
 
     def __call__(self, x: Any) -> np.ndarray:
