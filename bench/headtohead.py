@@ -213,13 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     data["machine"]["cpu_capacity_end"] = cpu_capacity()
     data["elapsed_s"] = time.perf_counter() - t0
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = write_results(data, "headtohead", args.results_dir, stamp)
+    # A non-default thread count gets its own files, so both runs can be kept side by side.
+    default_threads = os.cpu_count() or 1
+    prefix = "headtohead" if args.threads == default_threads else f"headtohead-t{args.threads}"
+    path = write_results(data, prefix, args.results_dir, stamp)
     text = report(data)
     data["report_markdown"] = text
-    write_results(data, "headtohead", args.results_dir, stamp)
+    write_results(data, prefix, args.results_dir, stamp)
     print()
     print(text)
-    print(f"\nelapsed {data['elapsed_s']:.0f} s; wrote {path} and headtohead-latest.json")
+    print(f"\nelapsed {data['elapsed_s']:.0f} s; wrote {path} and {prefix}-latest.json")
     return 0
 
 
