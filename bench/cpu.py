@@ -56,6 +56,7 @@ from .common import (
     library_available,
     machine_info,
     machine_lines,
+    make_input,
     markdown_table,
     max_rel_diff,
     per_round,
@@ -262,6 +263,66 @@ def measure_scaling(threads: int, rounds: int) -> dict[str, Any]:
     js = [Workload((J_BATCH, J_SIDE, J_SIDE), J) for J in JS]
     by_j = _engine_sweep(js, [threads], rounds)
     return {"threads": by_threads, "side": by_side, "J": by_j}
+
+
+FFT_SIDES = (256, 272, 288, 512, 544, 576)
+
+
+def fft_size_study(sides: tuple[int, ...] = FFT_SIDES, repeats: int = 15) -> dict[str, Any]:
+    """One float32 2D complex FFT per padded side: the FFTW library scatkit links vs scipy.fft.
+
+    Explains the engine's times: the SPEC's padding turns 256x256 J=3 into 272 = 16*17 and
+    512x512 J=4 into 544 = 32*17, and FFTW has no codelet for the factor 17. FFTW is called
+    through ctypes (FFTW_MEASURE, out of place); scipy.fft (pocketfft, what kymatio.numpy uses)
+    with one worker.
+    """
+    import ctypes
+    import ctypes.util
+    import statistics
+
+    import scipy.fft
+
+    name = ctypes.util.find_library("fftw3f")
+    if not name:
+        return {"skipped": "libfftw3f not found by ctypes.util.find_library"}
+    lib = ctypes.CDLL(name)
+    lib.fftwf_plan_dft_2d.restype = ctypes.c_void_p
+    lib.fftwf_plan_dft_2d.argtypes = [
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_int,
+        ctypes.c_uint,
+    ]
+    lib.fftwf_execute.argtypes = [ctypes.c_void_p]
+    lib.fftwf_destroy_plan.argtypes = [ctypes.c_void_p]
+    fftw_forward, fftw_measure = -1, 0
+
+    def med(fn: Any) -> float:
+        fn()
+        ts = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+        return statistics.median(ts)
+
+    rows = []
+    for n in sides:
+        a = np.zeros((n, n), np.complex64)
+        b = np.zeros((n, n), np.complex64)
+        plan = lib.fftwf_plan_dft_2d(n, n, a.ctypes.data, b.ctypes.data, fftw_forward, fftw_measure)
+        if not plan:
+            continue
+        try:
+            a[:] = make_input(Workload((n, n), 1))
+            t_fftw = med(lambda plan=plan: lib.fftwf_execute(plan))
+            t_pocket = med(lambda a=a: scipy.fft.fft2(a, workers=1))
+        finally:
+            lib.fftwf_destroy_plan(plan)
+        rows.append({"side": n, "fftw_s": t_fftw, "pocketfft_s": t_pocket})
+    return {"library": name, "rows": rows}
 
 
 def plot_scaling(scaling: dict[str, Any], threads: int, path: Path) -> None:
@@ -641,6 +702,31 @@ def report(data: dict[str, Any]) -> str:
     out += ["", f"Time per image vs J ({J_SIDE}x{J_SIDE}, threads={th}):", ""]
     rows = [sweep_row(str(r["workload"]["J"]), r) for r in sc["J"]]
     out.append(markdown_table(["J", *heads], rows))
+    fs = data.get("fft_sizes", {})
+    if fs.get("rows"):
+        out += [
+            "",
+            "### One 2D complex FFT, float32, one thread: FFTW vs scipy.fft (pocketfft)",
+            "",
+        ]
+        rows = [
+            [
+                f"{r['side']}x{r['side']}",
+                _factors(r["side"]),
+                fmt_time(r["fftw_s"]),
+                fmt_time(r["pocketfft_s"]),
+                fmt_ratio(r["fftw_s"] / r["pocketfft_s"]),
+            ]
+            for r in fs["rows"]
+        ]
+        out.append(
+            markdown_table(["grid", "factors", "FFTW", "scipy.fft", "FFTW / scipy.fft"], rows)
+        )
+        out.append(
+            f"FFTW = {fs['library']} (the library scatkit links), FFTW_MEASURE; scipy.fft is "
+            "what kymatio.numpy runs. 272 and 544 are the padded grids of 256x256 J=3 and "
+            "512x512 J=4."
+        )
     return "\n".join(out)
 
 
@@ -765,6 +851,8 @@ def main(argv: list[str] | None = None) -> int:
         data["memory_growth"] = measure_growth(args.threads, have_kymatio)
         _say("scaling ...")
         data["scaling"] = measure_scaling(args.threads, 2 if args.quick else 3)
+        _say("FFT sizes: FFTW vs scipy.fft ...")
+        data["fft_sizes"] = fft_size_study()
     except WorkerError as exc:
         print(f"bench.cpu: {exc}", file=sys.stderr)
         return 1
