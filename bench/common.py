@@ -671,6 +671,30 @@ def cpu_capacity(n: int | None = None, seconds: float = 0.5) -> float:
     return got / seconds
 
 
+def _git_state() -> dict[str, Any]:
+    """Commit of the checkout and whether the engine's sources differ from it (if git works)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "cpp", "python/bindings", "CMakeLists.txt"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"git_commit": head, "engine_sources_modified": bool(dirty)}
+
+
 def machine_info() -> dict[str, Any]:
     """CPU, core count, load, library versions and the scatkit build (FFTW version, ISA)."""
     info: dict[str, Any] = {
@@ -687,10 +711,14 @@ def machine_info() -> dict[str, Any]:
         "pytorch_wavelets": _version("pytorch_wavelets"),
         "scipy": _version("scipy"),
     }
+    info.update(_git_state())
     try:
         import scatkit
         from scatkit import _core
 
+        info["scatkit_core_built"] = time.strftime(
+            "%Y-%m-%dT%H:%M:%S%z", time.localtime(os.path.getmtime(_core.__file__))
+        )
         build = _core.build_info()
         m = re.search(r"fftw-(\d+(?:\.\d+)*)", build)
         info.update(
@@ -714,7 +742,9 @@ def machine_lines(info: dict[str, Any]) -> list[str]:
         + (", ".join(f"{x:.2f}" for x in load) if load else "n/a")
         + (f"; CPUs' worth of time free at start: {cap:.2f}" if cap is not None else ""),
         f"scatkit {info.get('scatkit')} (CPU engine ISA: {info.get('cpu_isa')}, "
-        f"FFTW {info.get('fftw')}); build: {info.get('scatkit_build')}",
+        f"FFTW {info.get('fftw')}); checkout {info.get('git_commit', '?')}"
+        + (" with modified engine sources" if info.get("engine_sources_modified") else "")
+        + f"; extension built {info.get('scatkit_core_built', '?')}",
         f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, "
         f"kymatio {info['kymatio']}, torch {info['torch']}, "
         f"pytorch_wavelets {info['pytorch_wavelets']}; {info['platform']}",

@@ -478,7 +478,7 @@ def report(data: dict[str, Any]) -> str:
         )
         if k:
             kc = r["kymatio-numpy"]["time"]["cpu_median_s"]
-            cpu_rows.append((w.label, kc / r["scatkit"]["time"]["cpu_median_s"]))
+            cpu_rows.append((w.label + tag, kc / r["scatkit"]["time"]["cpu_median_s"]))
     for key in PLAN_WORKLOADS:
         w = Workload.from_dict(data["workloads"][key]["workload"])
         p = data["plan_construction"][key]
