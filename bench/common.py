@@ -778,7 +778,7 @@ def fmt_ratio(r: float | None) -> str:
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A Markdown table with padded columns (readable as plain text too)."""
+    """A Markdown table with padded columns (readable as plain text too), ending in a newline."""
     cols = [list(map(str, c)) for c in zip(headers, *rows)]
     widths = [max(len(s) for s in c) for c in cols]
 
@@ -787,7 +787,9 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
 
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in rows]
-    return "\n".join(out)
+    # The trailing newline leaves a blank line after the table when joined with text: Markdown
+    # would otherwise read the next sentence as one more row.
+    return "\n".join(out) + "\n"
 
 
 def write_results(
