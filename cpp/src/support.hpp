@@ -38,35 +38,30 @@ std::vector<RowSpans> sparsify_rows(std::vector<T>& f, long rows, long cols) {
   std::vector<RowSpans> spans(static_cast<size_t>(rows));
   for (long r = 0; r < rows; ++r) {
     const T* row = f.data() + r * cols;
-    // The support is the complement of the longest circular run of zeros.
-    long best_len = 0, best_start = 0, run = 0, run_start = 0, nnz = 0;
-    for (long i = 0; i < 2 * cols; ++i) {
-      if (row[i % cols] == 0) {
-        if (run == 0) run_start = i;
-        if (++run > best_len && run <= cols) {
-          best_len = run;
-          best_start = run_start;
-        }
-      } else {
-        run = 0;
-        if (i < cols) ++nnz;
+    // The support is the complement of the longest circular run of zeros, i.e. of the largest
+    // gap between consecutive non-zeros (the wrap-around gap included).
+    long first = -1, last = -1, prev = -1, gap_after = -1, best_gap = 0;
+    for (long i = 0; i < cols; ++i) {
+      if (row[i] == 0) continue;
+      if (first < 0) first = i;
+      if (prev >= 0 && i - prev - 1 > best_gap) {
+        best_gap = i - prev - 1;
+        gap_after = prev;
       }
+      prev = last = i;
     }
     RowSpans s;
-    if (nnz == 0) {
-      spans[static_cast<size_t>(r)] = s;
-      continue;
-    }
-    const long start = (best_start + best_len) % cols;  // first non-zero after the gap
-    const long len = cols - best_len;
-    if (start + len <= cols) {
-      s.lo0 = static_cast<int>(start);
-      s.hi0 = static_cast<int>(start + len);
-    } else {
-      s.lo0 = 0;
-      s.hi0 = static_cast<int>(start + len - cols);
-      s.lo1 = static_cast<int>(start);
-      s.hi1 = static_cast<int>(cols);
+    if (first >= 0) {
+      const long wrap_gap = cols - 1 - last + first;
+      if (wrap_gap >= best_gap) {  // support [first, last]
+        s.lo0 = static_cast<int>(first);
+        s.hi0 = static_cast<int>(last + 1);
+      } else {  // the largest gap is inside: [first, gap_after] and [after the gap, last]
+        s.lo0 = static_cast<int>(first);
+        s.hi0 = static_cast<int>(gap_after + 1);
+        s.lo1 = static_cast<int>(gap_after + best_gap + 1);
+        s.hi1 = static_cast<int>(last + 1);
+      }
     }
     spans[static_cast<size_t>(r)] = s;
   }

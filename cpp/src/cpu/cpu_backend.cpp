@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -73,17 +74,27 @@ class CpuBackend final : public Backend {
     // periodize_mean and the 1/n of every inverse FFT into one multiply.
     psi_.resize(fb.psi.size());
     spans_.resize(fb.psi.size());
-    for (size_t n = 0; n < fb.psi.size(); ++n) {
-      for (size_t r = 0; r < fb.psi[n].size(); ++r) {
-        std::vector<T> f = scaled(fb.psi[n][r], static_cast<int>(r));
-        spans_[n].push_back(
-            sparsify_rows(f, s.rows_at(static_cast<int>(r)), s.cols_at(static_cast<int>(r))));
-        // Stored duplicated per complex component (see multiply_row_dup).
-        std::vector<T> f2(2 * f.size());
-        for (size_t i = 0; i < f.size(); ++i) f2[2 * i] = f2[2 * i + 1] = f[i];
-        psi_[n].push_back(std::move(f2));
+    // Filters are prepared in parallel (plan construction time matters too).
+    std::atomic<size_t> next{0};
+    std::mutex err_mutex;
+    std::exception_ptr err;
+    auto prepare = [&]() {
+      try {
+        for (size_t n = next++; n < fb.psi.size(); n = next++) prepare_wavelet(fb, n);
+      } catch (...) {  // e.g. bad_alloc: rethrown on the constructing thread below
+        std::lock_guard<std::mutex> lock(err_mutex);
+        if (!err) err = std::current_exception();
+        next = fb.psi.size();
       }
+    };
+    {
+      std::vector<std::thread> helpers;
+      for (int i = 1; i < std::min<int>(nt_, static_cast<int>(fb.psi.size())); ++i)
+        helpers.emplace_back(prepare);
+      prepare();
+      for (auto& h : helpers) h.join();
     }
+    if (err) std::rethrow_exception(err);
     for (size_t r = 0; r < fb.phi.size(); ++r)
       phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
 
@@ -177,6 +188,19 @@ class CpuBackend final : public Backend {
             F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
           }
       }
+    }
+  }
+
+  // Wavelet n at every level: scaled, thresholded, row spans, stored duplicated.
+  void prepare_wavelet(const FilterBank& fb, size_t n) {
+    for (size_t r = 0; r < fb.psi[n].size(); ++r) {
+      std::vector<T> f = scaled(fb.psi[n][r], static_cast<int>(r));
+      spans_[n].push_back(
+          sparsify_rows(f, s_.rows_at(static_cast<int>(r)), s_.cols_at(static_cast<int>(r))));
+      // Stored duplicated per complex component (see multiply_row_dup).
+      std::vector<T> f2(2 * f.size());
+      for (size_t i = 0; i < f.size(); ++i) f2[2 * i] = f2[2 * i + 1] = f[i];
+      psi_[n].push_back(std::move(f2));
     }
   }
 
