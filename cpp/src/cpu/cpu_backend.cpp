@@ -56,10 +56,16 @@ class CpuBackend final : public Backend {
     const size_t pq = static_cast<size_t>(P * Q), hq = static_cast<size_t>(P * (Q / 2 + 1));
     const size_t cq = static_cast<size_t>((P >> J) * ((Q >> J) / 2 + 1));
     const size_t cr = static_cast<size_t>((P >> J) * (Q >> J));
+    // Band-pass grids: L at once on batched levels, one on the others.
+    size_t ygrid = 0;
+    for (int r = 0; r < J; ++r)
+      ygrid = std::max(ygrid, static_cast<size_t>(batched_level(r) ? L : 1) *
+                                  static_cast<size_t>(s.rows_at(r) * s.cols_at(r)));
     per_thread_ = sizeof(T) * pq + sizeof(C<T>) * hq + sizeof(C<T>) * pq +
-                  static_cast<size_t>(L) * (sizeof(C<T>) * pq + sizeof(T) * pq + sizeof(C<T>) * hq +
-                                            sizeof(C<T>) * (hq / 4 + static_cast<size_t>(P)) +
-                                            sizeof(C<T>) * cq + sizeof(T) * cr) +
+                  ygrid * (sizeof(C<T>) + sizeof(T)) +
+                  static_cast<size_t>(L) *
+                      (sizeof(C<T>) * hq + sizeof(C<T>) * (hq / 4 + static_cast<size_t>(P)) +
+                       sizeof(C<T>) * cq + sizeof(T) * cr) +
                   sizeof(C<T>) * pq + sizeof(C<T>) * static_cast<size_t>((P >> J) * (Q / 2 + 1));
     size_t filt = 0;
     for (const auto& levels : fb.psi)
@@ -108,8 +114,8 @@ class CpuBackend final : public Backend {
       w.R = AlignedBuffer<T>(pq);
       w.H = AlignedBuffer<C<T>>(hq);
       w.X = AlignedBuffer<C<T>>(pq);
-      w.Y = AlignedBuffer<C<T>>(static_cast<size_t>(L) * pq);
-      w.U = AlignedBuffer<T>(static_cast<size_t>(L) * pq);
+      w.Y = AlignedBuffer<C<T>>(ygrid);
+      w.U = AlignedBuffer<T>(ygrid);
       w.V1h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * hq);
       w.V = AlignedBuffer<C<T>>(pq);
       w.V2h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * (hq / 4 + static_cast<size_t>(P)));
@@ -220,6 +226,11 @@ class CpuBackend final : public Backend {
     zero(w.V), zero(w.V2h), zero(w.Ch), zero(w.Cr), zero(w.Z);
   }
 
+  // Level r band-passes all L angles in one batched FFT (small grids) or one angle at a time.
+  bool batched_level(int r) const {
+    return static_cast<size_t>(s_.rows_at(r) * s_.cols_at(r)) * sizeof(C<T>) < kPerAngleBytes;
+  }
+
   static fc* fcp(C<T>* p) { return reinterpret_cast<fc*>(p); }
 
   void make_plans() {
@@ -234,16 +245,20 @@ class CpuBackend final : public Backend {
     };
     const int P = static_cast<int>(s_.P), Q = static_cast<int>(s_.Q);
     r2c0_ = check(F::many_r2c(P, Q, 1, w.R.data(), fcp(w.H.data()), flags));
+    inv_.resize(static_cast<size_t>(J));
+    r2c_.resize(static_cast<size_t>(J));
     inv1_.resize(static_cast<size_t>(J));
     r2c1_.resize(static_cast<size_t>(J));
     for (int r = 0; r < J; ++r) {
       const int Pr = P >> r, Qr = Q >> r;
-      inv_.push_back(
-          check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags)));
-      r2c_.push_back(check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags)));
+      if (batched_level(r)) {
+        inv_[static_cast<size_t>(r)] =
+            check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags));
+        r2c_[static_cast<size_t>(r)] =
+            check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags));
+      }
       // Single-angle plans: large grids and one image shared between threads.
-      if (nt_ > 1 ||
-          static_cast<size_t>(Pr) * static_cast<size_t>(Qr) * sizeof(C<T>) >= kPerAngleBytes) {
+      if (nt_ > 1 || !batched_level(r)) {
         inv1_[static_cast<size_t>(r)] =
             check(F::many_c2c(Pr, Qr, 1, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags));
         r2c1_[static_cast<size_t>(r)] =
@@ -325,8 +340,7 @@ class CpuBackend final : public Backend {
   // The FFTs bandpass() runs at level j, alone (FFT-only timing).
   void band_ffts(int j, Workspace<T>& w, C<T>* half) const {
     const size_t lj = static_cast<size_t>(j);
-    const size_t gs = static_cast<size_t>(s_.rows_at(j) * s_.cols_at(j));
-    if (!inv1_[lj] || gs * sizeof(C<T>) < kPerAngleBytes) {
+    if (batched_level(j)) {
       F::exec_c2c(inv_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
       F::exec_r2c(r2c_[lj].get(), w.U.data(), fcp(half));
       return;
@@ -346,7 +360,7 @@ class CpuBackend final : public Backend {
     const size_t lj = static_cast<size_t>(j);
     const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
     const size_t gs = static_cast<size_t>(Pj * Qj);
-    const bool batched = one_angle < 0 && (!inv1_[lj] || gs * sizeof(C<T>) < kPerAngleBytes);
+    const bool batched = one_angle < 0 && batched_level(j);
     if (batched) {
       for (int t = 0; t < L; ++t)
         product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
