@@ -47,7 +47,7 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
        << (phys >> 20) << " MiB.";
     throw OutOfMemory(os.str());
   }
-  const FilterBank fb =
+  FilterBank fb =
       make_filter_bank(static_cast<std::size_t>(impl_->sched.P),
                        static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L, cfg.threads);
   if (cfg.device == Device::CUDA)

@@ -46,7 +46,7 @@ class CpuBackend final : public Backend {
   using fc = typename F::complex_t;
 
  public:
-  CpuBackend(const Config& cfg, const Schedule& s, const FilterBank& fb) : s_(s) {
+  CpuBackend(const Config& cfg, const Schedule& s, FilterBank& fb) : s_(s) {
     const int J = s.J, L = s.L;
     const long P = s.P, Q = s.Q;
     int nt = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::thread::hardware_concurrency());
@@ -198,9 +198,10 @@ class CpuBackend final : public Backend {
   }
 
   // Wavelet n at every level: scaled, thresholded, row spans, stored duplicated.
-  void prepare_wavelet(const FilterBank& fb, size_t n) {
+  void prepare_wavelet(FilterBank& fb, size_t n) {
     for (size_t r = 0; r < fb.psi[n].size(); ++r) {
       std::vector<T> f = scaled(fb.psi[n][r], static_cast<int>(r));
+      std::vector<double>().swap(fb.psi[n][r]);  // release the double copy right away
       spans_[n].push_back(
           sparsify_rows(f, s_.rows_at(static_cast<int>(r)), s_.cols_at(static_cast<int>(r))));
       // Stored duplicated per complex component (see multiply_row_dup).
@@ -498,10 +499,10 @@ class CpuBackend final : public Backend {
 
 std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
                                                                          const Schedule& s,
-                                                                         const FilterBank& fb);
+                                                                         FilterBank& fb);
 std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
                                                                          const Schedule& s,
-                                                                         const FilterBank& fb) {
+                                                                         FilterBank& fb) {
 #if !defined(SCATKIT_FLOAT_ONLY)
   if (cfg.precision == Precision::Float64) return std::make_unique<CpuBackend<double>>(cfg, s, fb);
 #endif

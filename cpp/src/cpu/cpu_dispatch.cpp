@@ -7,10 +7,10 @@ namespace scatkit {
 namespace detail {
 
 std::unique_ptr<Backend> make_cpu_backend_base(const Config& cfg, const Schedule& s,
-                                               const FilterBank& fb);
+                                               FilterBank& fb);
 #if defined(SCATKIT_HAVE_AVX2_VARIANT)
 std::unique_ptr<Backend> make_cpu_backend_avx2(const Config& cfg, const Schedule& s,
-                                               const FilterBank& fb);
+                                               FilterBank& fb);
 #endif
 
 const char* cpu_isa() {
@@ -21,8 +21,7 @@ const char* cpu_isa() {
   return "baseline";
 }
 
-std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s,
-                                          const FilterBank& fb) {
+std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s, FilterBank& fb) {
 #if defined(SCATKIT_HAVE_AVX2_VARIANT)
   if (std::string(cpu_isa()) == "avx2") return make_cpu_backend_avx2(cfg, s, fb);
 #endif
