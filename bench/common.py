@@ -244,13 +244,8 @@ def _build_engine(w: Workload, threads: int, probe: _Probe) -> _Runner:
     )
 
 
-def _build_scatkit_torch(w: Workload, threads: int, probe: _Probe, backend: str) -> _Runner:
-    torch = _torch_threads(threads)
-    from scatkit.torch import Scattering2D
-
-    x = torch.from_numpy(make_input(w))
-    with probe.construction():
-        S = Scattering2D(w.J, (w.M, w.N), w.L, w.max_order, backend=backend, threads=threads)
+def _torch_runner(torch: Any, S: Any, x: Any, w: Workload, threads: int) -> _Runner:
+    """Runner for a torch module S applied to the tensor x without autograd."""
 
     def call() -> Any:
         with torch.no_grad():
@@ -261,6 +256,17 @@ def _build_scatkit_torch(w: Workload, threads: int, probe: _Probe, backend: str)
         return y.reshape(w.batch, *y.shape[-3:])
 
     return _Runner(call=call, output=output, info={"threads": threads, "torch": torch.__version__})
+
+
+def _build_scatkit_torch(w: Workload, threads: int, probe: _Probe, backend: str) -> _Runner:
+    torch = _torch_threads(threads)
+    from scatkit.torch import Scattering2D
+
+    x = torch.from_numpy(make_input(w))
+    with probe.construction():
+        S = Scattering2D(w.J, (w.M, w.N), w.L, w.max_order, backend=backend, threads=threads)
+
+    return _torch_runner(torch, S, x, w, threads)
 
 
 def _build_kymatio_numpy(w: Workload, threads: int, probe: _Probe) -> _Runner:
@@ -286,15 +292,7 @@ def _build_kymatio_torch(w: Workload, threads: int, probe: _Probe) -> _Runner:
     with probe.construction():
         S = Scattering2D(J=w.J, shape=(w.M, w.N), L=w.L, max_order=w.max_order)
 
-    def call() -> Any:
-        with torch.no_grad():
-            return S(x)
-
-    def output() -> np.ndarray:
-        y = call().numpy()
-        return y.reshape(w.batch, *y.shape[-3:])
-
-    return _Runner(call=call, output=output, info={"threads": threads, "torch": torch.__version__})
+    return _torch_runner(torch, S, x, w, threads)
 
 
 def _build_ptwav(w: Workload, threads: int, probe: _Probe) -> _Runner:
@@ -790,6 +788,13 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     # The trailing newline leaves a blank line after the table when joined with text: Markdown
     # would otherwise read the next sentence as one more row.
     return "\n".join(out) + "\n"
+
+
+def record_end(data: dict[str, Any], t_start: float) -> None:
+    """Store the end-of-run load, free CPU capacity and elapsed time in a results dict."""
+    data["machine"]["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    data["machine"]["cpu_capacity_end"] = cpu_capacity()
+    data["elapsed_s"] = time.perf_counter() - t_start
 
 
 def write_results(

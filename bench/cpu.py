@@ -48,7 +48,6 @@ from .common import (
     Worker,
     WorkerError,
     Workload,
-    cpu_capacity,
     fmt_mib,
     fmt_ratio,
     fmt_time,
@@ -60,6 +59,7 @@ from .common import (
     markdown_table,
     max_rel_diff,
     per_round,
+    record_end,
     write_results,
 )
 
@@ -858,9 +858,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    data["machine"]["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    data["machine"]["cpu_capacity_end"] = cpu_capacity()
-    data["elapsed_s"] = time.perf_counter() - t_start
+    record_end(data, t_start)
     # Numbers first, so that nothing below can lose them.
     path = write_results(data, prefix, args.results_dir, stamp)
     text = _finish(data, plot)

@@ -38,7 +38,6 @@ from .common import (
     Worker,
     WorkerError,
     Workload,
-    cpu_capacity,
     fmt_ratio,
     fmt_time,
     interleave,
@@ -48,6 +47,7 @@ from .common import (
     markdown_table,
     max_rel_diff,
     per_round,
+    record_end,
     write_results,
 )
 
@@ -209,9 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    data["machine"]["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    data["machine"]["cpu_capacity_end"] = cpu_capacity()
-    data["elapsed_s"] = time.perf_counter() - t0
+    record_end(data, t0)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     # A non-default thread count gets its own files, so both runs can be kept side by side.
     default_threads = os.cpu_count() or 1
