@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -174,8 +173,3 @@ class Scattering2D:
             state["backend"],
             state["threads"] or None,
         )
-
-
-def default_threads() -> int:
-    """Number of threads the native engine uses when none is given."""
-    return os.cpu_count() or 1
