@@ -37,6 +37,13 @@ KYMATIO_CONFIGS = [
     (8, 8, 3, 8, 2, (2, 3)),
     (16, 16, 4, 6, 1, ()),
     (32, 32, 4, 8, 2, (5,)),
+    # Padded sides with a prime factor of 17 or more (34 = 2*17, 38 = 2*19, 68 = 4*17,
+    # 136 = 8*17), which the engine transforms with its split-prime FFTs; 30x40 splits one side.
+    (30, 30, 1, 8, 2, (2,)),
+    (30, 40, 1, 4, 2, ()),
+    (34, 35, 1, 6, 2, ()),
+    (60, 62, 2, 8, 2, ()),
+    (120, 100, 3, 8, 2, ()),
 ]
 
 # Native scatkit objects, one per configuration, shared by the tests of this module.
@@ -90,7 +97,14 @@ def test_native_matches_kymatio(cfg, dtype, kymatio_scattering, rel_err, rng):
 
 @pytest.mark.parametrize(
     "M, N, J, L, max_order",
-    [(28, 28, 3, 8, 2), (37, 53, 2, 6, 2), (8, 8, 3, 4, 2), (45, 45, 1, 1, 1)],
+    [
+        (28, 28, 3, 8, 2),
+        (37, 53, 2, 6, 2),
+        (8, 8, 3, 4, 2),
+        (45, 45, 1, 1, 1),
+        (30, 40, 1, 8, 2),
+        (60, 62, 2, 4, 2),
+    ],
 )
 def test_native_matches_reference(M, N, J, L, max_order, rel_err, rng):
     S = native(J, (M, N), L, max_order)

@@ -10,6 +10,7 @@
 
 #include "backend.hpp"
 #include "cpu/fftw_plan.hpp"
+#include "cpu/split_fft.hpp"
 #include "cpu/thread_pool.hpp"
 #include "scatkit/detail/elementwise.hpp"
 #include "support.hpp"
@@ -38,12 +39,12 @@ struct Workspace {
   AlignedBuffer<C<T>> Ch;   // L coarse low-pass half spectra
   AlignedBuffer<T> Cr;      // L coarse low-pass maps
   AlignedBuffer<C<T>> Z;    // low-pass spectrum folded along rows only
+  AlignedBuffer<C<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
 };
 
 template <class T>
 class CpuBackend final : public Backend {
   using F = Fftw<T>;
-  using fc = typename F::complex_t;
 
  public:
   CpuBackend(const Config& cfg, const Schedule& s, FilterBank& fb) : s_(s) {
@@ -67,6 +68,9 @@ class CpuBackend final : public Backend {
                       (sizeof(C<T>) * hq + sizeof(C<T>) * (hq / 4 + static_cast<size_t>(P)) +
                        sizeof(C<T>) * cq + sizeof(T) * cr) +
                   sizeof(C<T>) * pq + sizeof(C<T>) * static_cast<size_t>((P >> J) * (Q / 2 + 1));
+    for (int r = 0; r <= J; ++r)
+      scratch_ = std::max(scratch_, GridFft<T>::scratch_size(s.rows_at(r), s.cols_at(r)));
+    per_thread_ += sizeof(C<T>) * scratch_;
     size_t filt = 0;
     for (const auto& levels : fb.psi)
       for (const auto& f : levels) filt += 2 * f.size() * sizeof(T);
@@ -122,6 +126,7 @@ class CpuBackend final : public Backend {
       w.Ch = AlignedBuffer<C<T>>(static_cast<size_t>(L) * cq);
       w.Cr = AlignedBuffer<T>(static_cast<size_t>(L) * cr);
       w.Z = AlignedBuffer<C<T>>(static_cast<size_t>(P >> J) * static_cast<size_t>(Q / 2 + 1));
+      w.S = AlignedBuffer<C<T>>(scratch_);
     }
     make_plans();
     // FFTW_MEASURE leaves arbitrary values (possibly denormals or NaN) in the arrays it planned
@@ -182,16 +187,16 @@ class CpuBackend final : public Backend {
     Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
     const int J = self.s_.J, L = self.s_.L;
     for (size_t i = job.next++; i < job.batch; i = job.next++) {
-      F::exec_r2c(self.r2c0_.get(), w.R.data(), fcp(w.H.data()));
-      F::exec_c2r(self.c2r1_.get(), fcp(w.Ch.data()), w.Cr.data());
+      self.r2c0_.r2c(w.R.data(), w.H.data(), w.S.data());
+      self.c2r1_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
       for (int j1 = 0; j1 < J; ++j1) {
         self.band_ffts(j1, w, w.V1h.data());
-        F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
+        self.c2rL_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
         if (self.s_.max_order < 2) continue;
         for (int t1 = 0; t1 < L; ++t1)
           for (int j2 = j1 + 1; j2 < J; ++j2) {
             self.band_ffts(j2, w, w.V2h.data());
-            F::exec_c2r(self.c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
+            self.c2rL_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
           }
       }
     }
@@ -224,7 +229,7 @@ class CpuBackend final : public Backend {
   }
   static void zero_workspace(Workspace<T>& w) {
     zero(w.R), zero(w.H), zero(w.X), zero(w.Y), zero(w.U), zero(w.V1h);
-    zero(w.V), zero(w.V2h), zero(w.Ch), zero(w.Cr), zero(w.Z);
+    zero(w.V), zero(w.V2h), zero(w.Ch), zero(w.Cr), zero(w.Z), zero(w.S);
   }
 
   // Level r band-passes all L angles in one batched FFT (small grids) or one angle at a time.
@@ -232,43 +237,37 @@ class CpuBackend final : public Backend {
     return static_cast<size_t>(s_.rows_at(r) * s_.cols_at(r)) * sizeof(C<T>) < kPerAngleBytes;
   }
 
-  static fc* fcp(C<T>* p) { return reinterpret_cast<fc*>(p); }
-
+  // Every FFT the transform runs, planned once: FFTW's own 2D plans, or split-prime transforms
+  // (cpu/split_fft.hpp) on grids whose sides have a prime factor FFTW is slow on.
   void make_plans() {
     const int J = s_.J, L = s_.L;
     Workspace<T>& w = ws_[0];
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
     fftw_load_wisdom_once();
     const unsigned flags = fftw_planner_flags();
-    auto check = [](typename F::plan_t p) {
-      if (!p) throw_out_of_memory(0, "an FFTW plan");
-      return FftwPlan<T>(p);
-    };
-    const int P = static_cast<int>(s_.P), Q = static_cast<int>(s_.Q);
-    r2c0_ = check(F::many_r2c(P, Q, 1, w.R.data(), fcp(w.H.data()), flags));
+    C<T>* S = w.S.data();
+    const long P = s_.P, Q = s_.Q;
+    r2c0_.init_r2c(P, Q, 1, w.R.data(), w.H.data(), S, flags);
     inv_.resize(static_cast<size_t>(J));
     r2c_.resize(static_cast<size_t>(J));
     inv1_.resize(static_cast<size_t>(J));
     r2c1_.resize(static_cast<size_t>(J));
     for (int r = 0; r < J; ++r) {
-      const int Pr = P >> r, Qr = Q >> r;
+      const long Pr = P >> r, Qr = Q >> r;
+      const size_t lr = static_cast<size_t>(r);
       if (batched_level(r)) {
-        inv_[static_cast<size_t>(r)] =
-            check(F::many_c2c(Pr, Qr, L, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags));
-        r2c_[static_cast<size_t>(r)] =
-            check(F::many_r2c(Pr, Qr, L, w.U.data(), fcp(w.V1h.data()), flags));
+        inv_[lr].init_c2c(Pr, Qr, L, FFTW_BACKWARD, w.Y.data(), S, flags);
+        r2c_[lr].init_r2c(Pr, Qr, L, w.U.data(), w.V1h.data(), S, flags);
       }
       // Single-angle plans: large grids and one image shared between threads.
       if (nt_ > 1 || !batched_level(r)) {
-        inv1_[static_cast<size_t>(r)] =
-            check(F::many_c2c(Pr, Qr, 1, fcp(w.Y.data()), fcp(w.Y.data()), FFTW_BACKWARD, flags));
-        r2c1_[static_cast<size_t>(r)] =
-            check(F::many_r2c(Pr, Qr, 1, w.U.data(), fcp(w.V1h.data()), flags));
+        inv1_[lr].init_c2c(Pr, Qr, 1, FFTW_BACKWARD, w.Y.data(), S, flags);
+        r2c1_[lr].init_r2c(Pr, Qr, 1, w.U.data(), w.V1h.data(), S, flags);
       }
     }
-    const int PJ = P >> J, QJ = Q >> J;
-    c2r1_ = check(F::many_c2r(PJ, QJ, 1, fcp(w.Ch.data()), w.Cr.data(), flags));
-    c2rL_ = check(F::many_c2r(PJ, QJ, L, fcp(w.Ch.data()), w.Cr.data(), flags));
+    const long PJ = P >> J, QJ = Q >> J;
+    c2r1_.init_c2r(PJ, QJ, 1, w.Ch.data(), w.Cr.data(), S, flags);
+    c2rL_.init_c2r(PJ, QJ, L, w.Ch.data(), w.Cr.data(), S, flags);
     if (flags != FFTW_ESTIMATE) fftw_save_wisdom();
   }
 
@@ -294,7 +293,7 @@ class CpuBackend final : public Backend {
       for (long a = 0; a < PJ; ++a)
         for (long b = 0; b < hJ; ++b) dst[a * hJ + b] = fold_half_columns(Z, PJ, Qr, QJ, a, b);
     }
-    F::exec_c2r(nb == 1 ? c2r1_.get() : c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
+    (nb == 1 ? c2r1_ : c2rL_).c2r(w.Ch.data(), w.Cr.data(), w.S.data());
     const long orows = s_.out_rows, ocols = s_.out_cols;
     for (int t = 0; t < nb; ++t) {
       const T* src = w.Cr.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * QJ);
@@ -342,13 +341,13 @@ class CpuBackend final : public Backend {
   void band_ffts(int j, Workspace<T>& w, C<T>* half) const {
     const size_t lj = static_cast<size_t>(j);
     if (batched_level(j)) {
-      F::exec_c2c(inv_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-      F::exec_r2c(r2c_[lj].get(), w.U.data(), fcp(half));
+      inv_[lj].c2c(w.Y.data(), w.S.data());
+      r2c_[lj].r2c(w.U.data(), half, w.S.data());
       return;
     }
     for (int t = 0; t < s_.L; ++t) {
-      F::exec_c2c(inv1_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
-      F::exec_r2c(r2c1_[lj].get(), w.U.data(), fcp(w.H.data()));
+      inv1_[lj].c2c(w.Y.data(), w.S.data());
+      r2c1_[lj].r2c(w.U.data(), w.H.data(), w.S.data());
     }
   }
 
@@ -365,23 +364,23 @@ class CpuBackend final : public Backend {
     if (batched) {
       for (int t = 0; t < L; ++t)
         product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
-      F::exec_c2c(inv_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+      inv_[lj].c2c(w.Y.data(), w.S.data());
       modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
-      F::exec_r2c(r2c_[lj].get(), w.U.data(), fcp(half));
+      r2c_[lj].r2c(w.U.data(), half, w.S.data());
       return;
     }
     const size_t hs = static_cast<size_t>(Pj * (Qj / 2 + 1));
     const int t0 = one_angle >= 0 ? one_angle : 0, t1 = one_angle >= 0 ? one_angle + 1 : L;
     for (int t = t0; t < t1; ++t) {
       product_fold(spec, r, j, t, w.Y.data());
-      F::exec_c2c(inv1_[lj].get(), fcp(w.Y.data()), fcp(w.Y.data()));
+      inv1_[lj].c2c(w.Y.data(), w.S.data());
       modulus_row(w.Y.data(), w.U.data(), static_cast<long>(gs));
       C<T>* dst = half + static_cast<size_t>(t - t0) * hs;
       // FFTW needs the alignment it planned with; misaligned slots go through w.H (free here).
       if (F::alignment_of(&dst[0].re) == F::alignment_of(&w.V1h.data()[0].re)) {
-        F::exec_r2c(r2c1_[lj].get(), w.U.data(), fcp(dst));
+        r2c1_[lj].r2c(w.U.data(), dst, w.S.data());
       } else {
-        F::exec_r2c(r2c1_[lj].get(), w.U.data(), fcp(w.H.data()));
+        r2c1_[lj].r2c(w.U.data(), w.H.data(), w.S.data());
         std::memcpy(static_cast<void*>(dst), w.H.data(), hs * sizeof(C<T>));
       }
     }
@@ -407,7 +406,7 @@ class CpuBackend final : public Backend {
       T* dst = R + p * Q;
       for (long q = 0; q < Q; ++q) dst[q] = src[col_src_[q]];
     }
-    F::exec_r2c(r2c0_.get(), R, fcp(w.H.data()));
+    r2c0_.r2c(R, w.H.data(), w.S.data());
     expand(w.H.data(), P, Q, w.X.data());
     lowpass(w.H.data(), 0, 0, 1, out, 0, w);
   }
@@ -481,8 +480,9 @@ class CpuBackend final : public Backend {
   std::vector<std::vector<T>> phi_;
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
-  FftwPlan<T> r2c0_, c2r1_, c2rL_;
-  std::vector<FftwPlan<T>> inv_, r2c_, inv1_, r2c1_;
+  size_t scratch_ = 0;  // complex values of split-FFT scratch per worker
+  GridFft<T> r2c0_, c2r1_, c2rL_;
+  std::vector<GridFft<T>> inv_, r2c_, inv1_, r2c1_;
   std::unique_ptr<ThreadPool> pool_;
   std::mutex exec_mutex_;
 };

@@ -1,0 +1,587 @@
+// 2D FFTs for grids whose sides have a prime factor FFTW has no codelet for (17, 19, 23, ...).
+//
+// Kymatio's padding makes such grids common: 256x256 with J=3 and 512x512 with J=4 pad to 272
+// and 544 (16*17, 32*17), and every coarser level keeps the 17. FFTW handles a prime without a
+// codelet with a generic O(p^2) scalar solver and is 1.7-1.8x slower there than on the
+// neighbouring smooth sizes. Here an axis of length n = m*p (p that prime) is split in one
+// Cooley-Tukey step:
+//   X[k1 + m k2] = sum_{n2<p} W_p^{n2 k2} (W_n^{n2 k1} Y[n2][k1]),
+//   Y[n2][k1]   = sum_{n1<m} x[p n1 + n2] W_m^{n1 k1},
+// Y is computed by FFTW (m-point DFTs, usually a power of two, as guru plans), and the twiddle
+// plus p-point DFT is done here, vectorised across many independent transforms at once: across
+// the columns of the grid for the column axis, across rows and k1 for the row axis. The p-point
+// DFT uses the symmetric form (sums of x_j + x_{p-j} with cosines and x_j - x_{p-j} with sines).
+// Real transforms pack two real rows into one complex row.
+//
+// Everything here has internal linkage: the file is compiled once per instruction set variant
+// of the CPU engine, and the variants must not share (ODR-merge) any function.
+#pragma once
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpu/fftw_plan.hpp"
+#include "scatkit/detail/elementwise.hpp"
+
+namespace scatkit {
+namespace detail {
+namespace {
+
+/// Largest prime factor of n (1 for n <= 1).
+inline long largest_prime_factor(long n) {
+  long best = 1;
+  for (long f = 2; f * f <= n; ++f)
+    while (n % f == 0) {
+      best = f;
+      n /= f;
+    }
+  return n > 1 ? std::max(best, n) : best;
+}
+
+/// Primes in [kSplitPrimeMin, kSplitPrimeMax] are handled by the split; FFTW has codelets up to
+/// 13 and its Rader solver is competitive for large primes.
+constexpr long kSplitPrimeMin = 17;
+constexpr long kSplitPrimeMax = 61;
+
+/// The prime an axis of length n is split on, or 1 to leave the axis to FFTW. SCATKIT_FFT=fftw
+/// turns the split off (every transform is FFTW's own), for comparison.
+inline long split_prime(long n) {
+  static const bool off = [] {
+    const char* s = std::getenv("SCATKIT_FFT");
+    return s && std::string(s) == "fftw";
+  }();
+  if (off) return 1;
+  const long p = largest_prime_factor(n);
+  return p >= kSplitPrimeMin && p <= kSplitPrimeMax ? p : 1;
+}
+
+template <class T>
+struct Guru;
+
+template <>
+struct Guru<float> {
+  using plan_t = fftwf_plan;
+  using dim_t = fftwf_iodim;
+  static plan_t dft(int rank, const dim_t* d, int hr, const dim_t* h, Complex<float>* in,
+                    Complex<float>* out, int sign, unsigned flags) {
+    return fftwf_plan_guru_dft(rank, d, hr, h, reinterpret_cast<fftwf_complex*>(in),
+                               reinterpret_cast<fftwf_complex*>(out), sign, flags);
+  }
+  static void exec(plan_t p, Complex<float>* in, Complex<float>* out) {
+    fftwf_execute_dft(p, reinterpret_cast<fftwf_complex*>(in),
+                      reinterpret_cast<fftwf_complex*>(out));
+  }
+};
+
+template <>
+struct Guru<double> {
+  using plan_t = fftw_plan;
+  using dim_t = fftw_iodim;
+  static plan_t dft(int rank, const dim_t* d, int hr, const dim_t* h, Complex<double>* in,
+                    Complex<double>* out, int sign, unsigned flags) {
+    return fftw_plan_guru_dft(rank, d, hr, h, reinterpret_cast<fftw_complex*>(in),
+                              reinterpret_cast<fftw_complex*>(out), sign, flags);
+  }
+  static void exec(plan_t p, Complex<double>* in, Complex<double>* out) {
+    fftw_execute_dft(p, reinterpret_cast<fftw_complex*>(in), reinterpret_cast<fftw_complex*>(out));
+  }
+};
+
+/// SIMD vectors of T (GCC/Clang vector extension): 32 bytes with AVX, 16 bytes otherwise. A
+/// block of the p-point DFT is 64 bytes of interleaved complex values, kVecs vectors.
+#if defined(__AVX__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;
+#endif
+template <class T>
+struct VecOf;
+template <>
+struct VecOf<float> {
+  typedef float type __attribute__((vector_size(kVecBytes)));
+  typedef int mask __attribute__((vector_size(kVecBytes)));
+};
+template <>
+struct VecOf<double> {
+  typedef double type __attribute__((vector_size(kVecBytes)));
+  typedef long long mask __attribute__((vector_size(kVecBytes)));
+};
+template <class T>
+using Vec = typename VecOf<T>::type;
+constexpr int kVecs = 64 / kVecBytes;
+constexpr int kMaxPrime = 64;
+constexpr double kPi = 3.14159265358979323846;
+
+/// Complex lanes (independent transforms) per block.
+template <class T>
+constexpr int lanes_per_block() {
+  return static_cast<int>(64 / (2 * sizeof(T)));
+}
+
+/// (re, im) pairs swapped: (im, re).
+template <class T>
+inline Vec<T> swap_pairs(Vec<T> v) {
+  typename VecOf<T>::mask m;
+  for (int i = 0; i < static_cast<int>(sizeof(v) / sizeof(T)); ++i) m[i] = i ^ 1;
+#if defined(__clang__)
+  return __builtin_shufflevector(v, v, m);
+#else
+  return __builtin_shuffle(v, m);
+#endif
+}
+
+template <class T>
+Vec<T> load_vec(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+template <class T>
+void store_vec(T* p, Vec<T> v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+
+/// Complex product x * w per lane, with w given as (wr, wr, ...) and (-wi, wi, ...).
+template <class T>
+Vec<T> cmul(Vec<T> x, Vec<T> wr, Vec<T> wi) {
+  return x * wr + swap_pairs<T>(x) * wi;
+}
+
+/// p-point DFT (p odd) of one block: y[j] holds input j of every lane, results go to o[k].
+/// Forward (sign -1) or backward (+1).
+template <class T>
+struct OddDft {
+  using V = Vec<T>;
+  int p = 1, h = 0;
+  std::vector<T> cs, sn;  // cos and sin of 2 pi j k / p, [k-1][j-1], h x h
+
+  explicit OddDft(int prime = 1) : p(prime), h((prime - 1) / 2) {
+    cs.resize(static_cast<size_t>(h * h));
+    sn.resize(static_cast<size_t>(h * h));
+    for (int k = 1; k <= h; ++k)
+      for (int j = 1; j <= h; ++j) {
+        const double a = 2.0 * kPi * static_cast<double>((j * k) % p) / p;
+        cs[static_cast<size_t>((k - 1) * h + (j - 1))] = static_cast<T>(std::cos(a));
+        sn[static_cast<size_t>((k - 1) * h + (j - 1))] = static_cast<T>(std::sin(a));
+      }
+  }
+
+  void run(const V (*y)[kVecs], V (*o)[kVecs], bool backward) const {
+    V a[kMaxPrime / 2][kVecs], b[kMaxPrime / 2][kVecs];
+    V sum[kVecs];
+    for (int v = 0; v < kVecs; ++v) sum[v] = y[0][v];
+    for (int j = 1; j <= h; ++j)
+      for (int v = 0; v < kVecs; ++v) {
+        a[j - 1][v] = y[j][v] + y[p - j][v];
+        b[j - 1][v] = y[j][v] - y[p - j][v];
+        sum[v] += a[j - 1][v];
+      }
+    for (int v = 0; v < kVecs; ++v) o[0][v] = sum[v];
+    V sign{};  // (+1, -1, +1, -1, ...)
+    for (size_t i = 0; i < sizeof(V) / sizeof(T); ++i) sign[i] = i % 2 ? T(-1) : T(1);
+    for (int k = 1; k <= h; ++k) {
+      const T* c = cs.data() + (k - 1) * h;
+      const T* s = sn.data() + (k - 1) * h;
+      V R[kVecs], S[kVecs];
+      for (int v = 0; v < kVecs; ++v) {
+        R[v] = y[0][v];
+        S[v] = V{};
+      }
+      for (int j = 0; j < h; ++j) {
+        const T cj = c[j], sj = s[j];
+        for (int v = 0; v < kVecs; ++v) {
+          R[v] += cj * a[j][v];
+          S[v] += sj * b[j][v];
+        }
+      }
+      // Forward: X_k = R - i S, X_{p-k} = R + i S; backward swaps them. -i S = swap(S) * sign.
+      V* lo = o[backward ? p - k : k];
+      V* hi = o[backward ? k : p - k];
+      for (int v = 0; v < kVecs; ++v) {
+        const V t = swap_pairs<T>(S[v]) * sign;
+        lo[v] = R[v] + t;
+        hi[v] = R[v] - t;
+      }
+    }
+  }
+};
+
+/// Complex FFTs of length n along one axis of a grid (in place), split on a prime when useful.
+/// Rows: `count` contiguous lines a[i*ld .. i*ld+n). Columns: a is n x count (row-major) and
+/// each of the `count` columns is transformed. run() needs n*count complex values of scratch.
+template <class T>
+class AxisFft {
+  using C = Complex<T>;
+  using G = Guru<T>;
+  using V = Vec<T>;
+  static constexpr int kL = lanes_per_block<T>();  // complex lanes per block
+  static constexpr int kF = 2 * kL;                // values per block
+
+ public:
+  AxisFft() = default;
+
+  void init(bool rows, long n, long count, long ld, int sign, C* a, C* scratch, unsigned flags) {
+    rows_ = rows;
+    count_ = count;
+    ld_ = ld;
+    backward_ = sign > 0;
+    p_ = split_prime(n);
+    using dim = typename G::dim_t;
+    auto check = [](typename G::plan_t pl) {
+      if (!pl) throw_out_of_memory(0, "an FFTW plan");
+      return FftwPlan<T>(pl);
+    };
+    const int in = static_cast<int>(n), ic = static_cast<int>(count), il = static_cast<int>(ld);
+    if (p_ == 1) {
+      if (rows) {
+        dim d{in, 1, 1}, h{ic, il, il};
+        plan_ = check(G::dft(1, &d, 1, &h, a, a, sign, flags));
+      } else {
+        dim d{in, ic, ic}, h{ic, 1, 1};
+        plan_ = check(G::dft(1, &d, 1, &h, a, a, sign, flags));
+      }
+      return;
+    }
+    m_ = n / p_;
+    dft_ = OddDft<T>(static_cast<int>(p_));
+    const int m = static_cast<int>(m_), p = static_cast<int>(p_);
+    // Twiddles W_n^{n2 k1} as (wr, wr) and (-wi, wi) pairs, [n2][k1].
+    twr_.resize(static_cast<size_t>(2 * p_ * m_));
+    twi_.resize(twr_.size());
+    for (long j = 0; j < p_; ++j)
+      for (long k = 0; k < m_; ++k) {
+        const double ang = (backward_ ? 2.0 : -2.0) * kPi * static_cast<double>((j * k) % n) /
+                           static_cast<double>(n);
+        const size_t i = static_cast<size_t>(2 * (j * m_ + k));
+        twr_[i] = twr_[i + 1] = static_cast<T>(std::cos(ang));
+        twi_[i] = static_cast<T>(-std::sin(ang));
+        twi_[i + 1] = static_cast<T>(std::sin(ang));
+      }
+    // Step 1 into the scratch; rank 0 (a copy) when m == 1.
+    if (rows) {
+      // Y[n2][line][k1] at scratch + (n2*count + line)*m + k1.
+      dim d{m, p, 1};
+      dim h[2] = {{ic, il, m}, {p, 1, ic * m}};
+      plan_ = check(G::dft(m > 1 ? 1 : 0, &d, 2, h, a, scratch, sign, flags));
+    } else {
+      // Y[n2][k1][col] at scratch + (n2*m + k1)*count + col.
+      dim d{m, p * ic, ic};
+      dim h[2] = {{p, ic, m * ic}, {ic, 1, 1}};
+      plan_ = check(G::dft(m > 1 ? 1 : 0, &d, 2, h, a, scratch, sign, flags));
+    }
+  }
+
+  void run(C* a, C* scratch) const {
+    G::exec(plan_.get(), a, p_ == 1 ? a : scratch);
+    if (p_ == 1) return;
+    if (rows_)
+      pass_rows(scratch, a);
+    else
+      pass_cols(scratch, a);
+  }
+
+ private:
+  // Column axis: for each k1, p input planes of count_ lanes share one twiddle per plane.
+  void pass_cols(const C* y, C* a) const {
+    const int p = static_cast<int>(p_);
+    V in[kMaxPrime][kVecs], out[kMaxPrime][kVecs];
+    T part[kF];
+    for (long k1 = 0; k1 < m_; ++k1) {
+      for (long c0 = 0; c0 < count_; c0 += kL) {
+        const int nb = static_cast<int>(std::min<long>(kL, count_ - c0));
+        for (int j = 0; j < p; ++j) {
+          const T* src = &y[(j * m_ + k1) * count_ + c0].re;
+          if (nb < kL) {
+            std::fill(part, part + kF, T(0));
+            std::memcpy(part, src, static_cast<size_t>(nb) * sizeof(C));
+            src = part;
+          }
+          const size_t t = static_cast<size_t>(2 * (j * m_ + k1));
+          const V wr = V{} + twr_[t];
+          V wi;
+          for (size_t i = 0; i < sizeof(V) / sizeof(T); ++i) wi[i] = twi_[t + i % 2];
+          for (int v = 0; v < kVecs; ++v)
+            in[j][v] = cmul<T>(load_vec(src + v * (kF / kVecs)), wr, wi);
+        }
+        dft_.run(in, out, backward_);
+        for (int k2 = 0; k2 < p; ++k2) {
+          T* dst = &a[(k1 + m_ * k2) * count_ + c0].re;
+          if (nb == kL) {
+            for (int v = 0; v < kVecs; ++v) store_vec(dst + v * (kF / kVecs), out[k2][v]);
+          } else {
+            std::memcpy(dst, out[k2], static_cast<size_t>(nb) * sizeof(C));
+          }
+        }
+      }
+    }
+  }
+
+  // Row axis: lanes v = line*m + k1 run contiguously through every input plane n2.
+  void pass_rows(const C* y, C* a) const {
+    const int p = static_cast<int>(p_);
+    const long lanes = count_ * m_;
+    V in[kMaxPrime][kVecs], out[kMaxPrime][kVecs];
+    alignas(32) T wr[kMaxPrime][kF], wi[kMaxPrime][kF];
+    T part[kF];
+    long dst[kL];
+    // Blocks start at multiples of kL: when kL % m == 0 every block has the same twiddles.
+    const bool same_tw = kL % m_ == 0;
+    const bool contiguous = m_ % kL == 0;  // a block is one line's run of k1
+    if (same_tw) fill_lane_twiddles(0, p, wr, wi);
+    for (long v0 = 0; v0 < lanes; v0 += kL) {
+      const int nb = static_cast<int>(std::min<long>(kL, lanes - v0));
+      if (!same_tw && !contiguous) fill_lane_twiddles(v0, p, wr, wi);
+      for (int j = 0; j < p; ++j) {
+        const T* src = &y[j * lanes + v0].re;
+        if (nb < kL) {
+          std::fill(part, part + kF, T(0));
+          std::memcpy(part, src, static_cast<size_t>(nb) * sizeof(C));
+          src = part;
+        }
+        const T* twr = contiguous ? &twr_[static_cast<size_t>(2 * (j * m_ + v0 % m_))] : wr[j];
+        const T* twi = contiguous ? &twi_[static_cast<size_t>(2 * (j * m_ + v0 % m_))] : wi[j];
+        for (int v = 0; v < kVecs; ++v) {
+          const int o = v * (kF / kVecs);
+          in[j][v] = cmul<T>(load_vec(src + o), load_vec(twr + o), load_vec(twi + o));
+        }
+      }
+      dft_.run(in, out, backward_);
+      if (contiguous && nb == kL) {
+        T* base = &a[(v0 / m_) * ld_ + v0 % m_].re;
+        for (int k2 = 0; k2 < p; ++k2)
+          for (int v = 0; v < kVecs; ++v)
+            store_vec(base + 2 * m_ * k2 + v * (kF / kVecs), out[k2][v]);
+        continue;
+      }
+      for (int i = 0; i < nb; ++i) dst[i] = ((v0 + i) / m_) * ld_ + (v0 + i) % m_;
+      for (int k2 = 0; k2 < p; ++k2) {
+        const T* o = reinterpret_cast<const T*>(out[k2]);
+        for (int i = 0; i < nb; ++i) a[dst[i] + m_ * k2] = C{o[2 * i], o[2 * i + 1]};
+      }
+    }
+  }
+
+  // Per-lane twiddles of the block starting at lane v0 (lane v has k1 = v % m).
+  void fill_lane_twiddles(long v0, int p, T (*wr)[kF], T (*wi)[kF]) const {
+    for (int j = 0; j < p; ++j)
+      for (int i = 0; i < kL; ++i) {
+        const size_t t = static_cast<size_t>(2 * (j * m_ + (v0 + i) % m_));
+        wr[j][2 * i] = wr[j][2 * i + 1] = twr_[t];
+        wi[j][2 * i] = twi_[t];
+        wi[j][2 * i + 1] = twi_[t + 1];
+      }
+  }
+
+  bool rows_ = true, backward_ = false;
+  long count_ = 0, ld_ = 0, p_ = 1, m_ = 0;
+  OddDft<T> dft_;
+  std::vector<T> twr_, twi_;
+  FftwPlan<T> plan_;
+};
+
+/// One 2D transform (complex in place, real to half-complex or half-complex to real) of a P x Q
+/// grid, with the layouts and scaling of FFTW's 2D plans (unnormalised; r2c writes P x (Q/2+1);
+/// c2r reads it, ignoring the imaginary parts FFTW ignores, and overwrites its input).
+///
+/// The scratch holds three regions of P*Q complex values: packed rows, FFTW's step-1 output, and
+/// an aligned copy of the grid used when the caller's grid does not have the alignment the FFTW
+/// plans were made for (FFTW's new-array execute requires it).
+template <class T>
+class SplitFft2d {
+  using C = Complex<T>;
+  using F = Fftw<T>;
+
+ public:
+  enum class Kind { c2c, r2c, c2r };
+
+  /// True when a side has a prime factor worth splitting (FFTW alone would be slow).
+  static bool wanted(long P, long Q) { return split_prime(P) > 1 || split_prime(Q) > 1; }
+
+  /// Scratch needed by the transforms of a P x Q grid, in complex values.
+  static size_t scratch_size(long P, long Q) { return 3 * region(P, Q); }
+
+  /// Plans on `grid` (the complex grid: in place for c2c, the half spectrum otherwise) and
+  /// `scratch`, both FFTW-aligned.
+  SplitFft2d(Kind kind, long P, long Q, int sign, C* grid, C* scratch, unsigned flags)
+      : P_(P), Q_(Q), align_(F::alignment_of(&grid[0].re)) {
+    const long hq = Q / 2 + 1, pr = (P + 1) / 2;
+    C* s0 = scratch;
+    C* s1 = scratch + region(P, Q);
+    if (kind == Kind::c2c) {
+      rows_.init(true, Q, P, Q, sign, grid, s1, flags);
+      cols_.init(false, P, Q, Q, sign, grid, s1, flags);
+    } else {
+      const int dir = kind == Kind::r2c ? FFTW_FORWARD : FFTW_BACKWARD;
+      rows_.init(true, Q, pr, Q, dir, s0, s1, flags);
+      cols_.init(false, P, hq, hq, dir, grid, s1, flags);
+    }
+  }
+
+  void c2c(C* a, C* scratch) const {
+    C* g = aligned_grid(a, scratch, static_cast<size_t>(P_ * Q_), true);
+    rows_.run(g, scratch + region(P_, Q_));
+    cols_.run(g, scratch + region(P_, Q_));
+    if (g != a) std::memcpy(static_cast<void*>(a), g, static_cast<size_t>(P_ * Q_) * sizeof(C));
+  }
+
+  void r2c(const T* u, C* h, C* scratch) const {
+    const long P = P_, Q = Q_, hq = Q / 2 + 1, pr = (P + 1) / 2;
+    C* z = scratch;
+    C* s1 = scratch + region(P, Q);
+    C* g = aligned_grid(h, scratch, static_cast<size_t>(P * hq), false);
+    // Row pairs as one complex row: z = u[2r] + i u[2r+1].
+    for (long r = 0; r < pr; ++r) {
+      const T* u0 = u + 2 * r * Q;
+      C* zr = z + r * Q;
+      if (2 * r + 1 < P) {
+        const T* u1 = u0 + Q;
+        for (long c = 0; c < Q; ++c) zr[c] = C{u0[c], u1[c]};
+      } else {
+        for (long c = 0; c < Q; ++c) zr[c] = C{u0[c], T(0)};
+      }
+    }
+    rows_.run(z, s1);
+    // A[k] = (Z[k] + conj Z[-k]) / 2, B[k] = (Z[k] - conj Z[-k]) / 2i.
+    for (long r = 0; r < pr; ++r) {
+      const C* zr = z + r * Q;
+      C* h0 = g + 2 * r * hq;
+      C* h1 = 2 * r + 1 < P ? h0 + hq : nullptr;
+      for (long k = 0; k < hq; ++k) {
+        const C x = zr[k], y = zr[k == 0 ? 0 : Q - k];
+        h0[k] = C{T(0.5) * (x.re + y.re), T(0.5) * (x.im - y.im)};
+        if (h1) h1[k] = C{T(0.5) * (x.im + y.im), T(0.5) * (y.re - x.re)};
+      }
+    }
+    cols_.run(g, s1);
+    if (g != h) std::memcpy(static_cast<void*>(h), g, static_cast<size_t>(P * hq) * sizeof(C));
+  }
+
+  void c2r(C* h, T* u, C* scratch) const {
+    const long P = P_, Q = Q_, hq = Q / 2 + 1, pr = (P + 1) / 2;
+    C* z = scratch;
+    C* s1 = scratch + region(P, Q);
+    C* g = aligned_grid(h, scratch, static_cast<size_t>(P * hq), true);
+    cols_.run(g, s1);
+    // Z = A + i B with A, B extended by Hermitian symmetry; DC and Nyquist taken as real.
+    for (long r = 0; r < pr; ++r) {
+      const C* h0 = g + 2 * r * hq;
+      const C* h1 = 2 * r + 1 < P ? h0 + hq : nullptr;
+      C* zr = z + r * Q;
+      for (long k = 0; k < Q; ++k) {
+        const bool lower = k < hq;
+        const long kk = lower ? k : Q - k;
+        C A = h0[kk], B = h1 ? h1[kk] : C{T(0), T(0)};
+        if (kk == 0 || 2 * kk == Q) A.im = B.im = 0;
+        zr[k] = lower ? C{A.re - B.im, A.im + B.re} : C{A.re + B.im, B.re - A.im};
+      }
+    }
+    rows_.run(z, s1);
+    for (long r = 0; r < pr; ++r) {
+      const C* zr = z + r * Q;
+      T* u0 = u + 2 * r * Q;
+      for (long c = 0; c < Q; ++c) u0[c] = zr[c].re;
+      if (2 * r + 1 < P)
+        for (long c = 0; c < Q; ++c) u0[Q + c] = zr[c].im;
+    }
+  }
+
+ private:
+  // Complex values per scratch region, rounded up to keep every region 64-byte aligned.
+  static size_t region(long P, long Q) {
+    const size_t per = 64 / sizeof(C);
+    return (static_cast<size_t>(P * Q) + per - 1) / per * per;
+  }
+
+  // `a` itself when it has the planned alignment, else the scratch's aligned copy region
+  // (filled from `a` when `copy_in`).
+  C* aligned_grid(C* a, C* scratch, size_t n, bool copy_in) const {
+    if (F::alignment_of(&a[0].re) == align_) return a;
+    C* g = scratch + 2 * region(P_, Q_);
+    if (copy_in) std::memcpy(static_cast<void*>(g), a, n * sizeof(C));
+    return g;
+  }
+
+  long P_, Q_;
+  int align_;
+  AxisFft<T> rows_, cols_;
+};
+
+/// One planned 2D transform of `howmany` consecutive grids as the engine uses it: FFTW's own
+/// 2D plan, or the split transform above when a side has a prime factor FFTW is slow on.
+template <class T>
+class GridFft {
+  using C = Complex<T>;
+  using F = Fftw<T>;
+  using fc = typename F::complex_t;
+  using Kind = typename SplitFft2d<T>::Kind;
+
+ public:
+  /// Scratch (complex values) the transforms of a P x Q grid need; 0 when FFTW does them alone.
+  static size_t scratch_size(long P, long Q) {
+    return SplitFft2d<T>::wanted(P, Q) ? SplitFft2d<T>::scratch_size(P, Q) : 0;
+  }
+
+  void init_c2c(long P, long Q, int howmany, int sign, C* a, C* scratch, unsigned flags) {
+    set(P, Q, howmany);
+    if (SplitFft2d<T>::wanted(P, Q))
+      split_ = std::make_unique<SplitFft2d<T>>(Kind::c2c, P, Q, sign, a, scratch, flags);
+    else
+      plan_ = check(F::many_c2c(int(P), int(Q), howmany, fcp(a), fcp(a), sign, flags));
+  }
+  void init_r2c(long P, long Q, int howmany, T* u, C* h, C* scratch, unsigned flags) {
+    set(P, Q, howmany);
+    if (SplitFft2d<T>::wanted(P, Q))
+      split_ = std::make_unique<SplitFft2d<T>>(Kind::r2c, P, Q, FFTW_FORWARD, h, scratch, flags);
+    else
+      plan_ = check(F::many_r2c(int(P), int(Q), howmany, u, fcp(h), flags));
+  }
+  void init_c2r(long P, long Q, int howmany, C* h, T* u, C* scratch, unsigned flags) {
+    set(P, Q, howmany);
+    if (SplitFft2d<T>::wanted(P, Q))
+      split_ = std::make_unique<SplitFft2d<T>>(Kind::c2r, P, Q, FFTW_BACKWARD, h, scratch, flags);
+    else
+      plan_ = check(F::many_c2r(int(P), int(Q), howmany, fcp(h), u, flags));
+  }
+
+  /// In place on `howmany` grids of P x Q.
+  void c2c(C* a, C* scratch) const {
+    if (!split_) return F::exec_c2c(plan_.get(), fcp(a), fcp(a));
+    for (long i = 0; i < n_; ++i) split_->c2c(a + i * pq_, scratch);
+  }
+  void r2c(const T* u, C* h, C* scratch) const {
+    if (!split_) return F::exec_r2c(plan_.get(), const_cast<T*>(u), fcp(h));
+    for (long i = 0; i < n_; ++i) split_->r2c(u + i * pq_, h + i * ph_, scratch);
+  }
+  /// Overwrites h, as FFTW's c2r does.
+  void c2r(C* h, T* u, C* scratch) const {
+    if (!split_) return F::exec_c2r(plan_.get(), fcp(h), u);
+    for (long i = 0; i < n_; ++i) split_->c2r(h + i * ph_, u + i * pq_, scratch);
+  }
+
+ private:
+  static fc* fcp(C* p) { return reinterpret_cast<fc*>(p); }
+  static FftwPlan<T> check(typename F::plan_t p) {
+    if (!p) throw_out_of_memory(0, "an FFTW plan");
+    return FftwPlan<T>(p);
+  }
+  void set(long P, long Q, int howmany) {
+    n_ = howmany;
+    pq_ = P * Q;
+    ph_ = P * (Q / 2 + 1);
+  }
+
+  long n_ = 1, pq_ = 0, ph_ = 0;
+  FftwPlan<T> plan_;
+  std::unique_ptr<SplitFft2d<T>> split_;
+};
+
+}  // namespace
+}  // namespace detail
+}  // namespace scatkit
