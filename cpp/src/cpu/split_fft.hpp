@@ -361,6 +361,15 @@ class AxisFft {
         continue;
       }
       for (int i = 0; i < nb; ++i) dst[i] = ((v0 + i) / m_) * ld_ + (v0 + i) % m_;
+      if (same_tw && nb == kL) {  // whole lines of m values each
+        const size_t bytes = static_cast<size_t>(m_) * sizeof(C);
+        for (int k2 = 0; k2 < p; ++k2) {
+          const T* o = reinterpret_cast<const T*>(out[k2]);
+          for (int i = 0; i < kL; i += static_cast<int>(m_))
+            std::memcpy(&a[dst[i] + m_ * k2], o + 2 * i, bytes);
+        }
+        continue;
+      }
       for (int k2 = 0; k2 < p; ++k2) {
         const T* o = reinterpret_cast<const T*>(out[k2]);
         for (int i = 0; i < nb; ++i) a[dst[i] + m_ * k2] = C{o[2 * i], o[2 * i + 1]};
