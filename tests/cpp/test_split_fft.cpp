@@ -1,9 +1,6 @@
 // The split-prime 2D FFTs (cpu/split_fft.hpp) against FFTW's own 2D plans, every kind, both
-// precisions, square, non-square, odd and prime-only sides.
-//   test_split_fft           run the checks
-//   test_split_fft bench     also time both on the grids the engine meets (float, one thread)
-#include <algorithm>
-#include <chrono>
+// precisions, square, non-square, odd and prime-only sides, aligned and misaligned grids.
+// Timings: bench/cpp/fft_bench.cpp.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -134,51 +131,6 @@ struct Case {
   }
 };
 
-double seconds() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
-}
-
-// Median time of one c2c / r2c on a P x Q float grid: FFTW's 2D plan vs the split.
-void bench(long P, long Q) {
-  using T = float;
-  using F = Fftw<T>;
-  using fc = F::complex_t;
-  const size_t n = static_cast<size_t>(P * Q);
-  AlignedBuffer<Complex<T>> a(n), h(static_cast<size_t>(P * (Q / 2 + 1))),
-      s(SplitFft2d<T>::scratch_size(P, Q));
-  AlignedBuffer<T> r(n);
-  FftwPlan<T> pc(F::many_c2c(int(P), int(Q), 1, reinterpret_cast<fc*>(a.data()),
-                             reinterpret_cast<fc*>(a.data()), FFTW_BACKWARD, FFTW_MEASURE));
-  FftwPlan<T> pr(
-      F::many_r2c(int(P), int(Q), 1, r.data(), reinterpret_cast<fc*>(h.data()), FFTW_MEASURE));
-  SplitFft2d<T> sc(SplitFft2d<T>::Kind::c2c, P, Q, FFTW_BACKWARD, a.data(), s.data(), FFTW_MEASURE);
-  SplitFft2d<T> sr(SplitFft2d<T>::Kind::r2c, P, Q, FFTW_FORWARD, h.data(), s.data(), FFTW_MEASURE);
-  std::memset(static_cast<void*>(a.data()), 0, n * sizeof(Complex<T>));
-  std::memset(static_cast<void*>(r.data()), 0, n * sizeof(T));
-  auto median = [](auto&& f) {
-    std::vector<double> t;
-    for (int rep = 0; rep < 31; ++rep) {
-      const double t0 = seconds();
-      for (int i = 0; i < 10; ++i) f();
-      t.push_back((seconds() - t0) / 10);
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2] * 1e6;
-  };
-  const double fc2c = median([&] {
-    F::exec_c2c(pc.get(), reinterpret_cast<fc*>(a.data()), reinterpret_cast<fc*>(a.data()));
-  });
-  const double sc2c = median([&] { sc.c2c(a.data(), s.data()); });
-  const double fr2c =
-      median([&] { F::exec_r2c(pr.get(), r.data(), reinterpret_cast<fc*>(h.data())); });
-  const double sr2c = median([&] { sr.r2c(r.data(), h.data(), s.data()); });
-  std::printf(
-      "%4ldx%-4ld c2c fftw %8.1f us split %8.1f us (%.2fx) | r2c fftw %8.1f us split %8.1f us "
-      "(%.2fx)\n",
-      P, Q, fc2c, sc2c, fc2c / sc2c, fr2c, sr2c, fr2c / sr2c);
-}
-
 }  // namespace
 
 TEST_CASE(split_matches_fftw) {
@@ -197,15 +149,4 @@ TEST_CASE(split_rule) {
   CHECK(split_prime(272) == 17 && split_prime(67 * 2) == 1 && split_prime(1) == 1);
 }
 
-int main(int argc, char** argv) {
-  const int rc = ::scatkit_test::run_all();
-  if (argc > 1 && std::string(argv[1]) == "bench") {
-    for (long n : {34L, 68L, 136L, 256L, 272L, 288L, 544L}) bench(n, n);
-    bench(19 * 16, 19 * 16);
-    bench(23 * 16, 23 * 16);
-    bench(31 * 8, 31 * 8);
-    bench(43 * 8, 43 * 8);
-    bench(61 * 4, 61 * 4);
-  }
-  return rc;
-}
+int main() { return ::scatkit_test::run_all(); }
