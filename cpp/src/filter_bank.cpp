@@ -5,6 +5,12 @@
 // Even summed over every pixel of the largest grid, the skipped terms change a Fourier filter
 // value by less than 1e-19, far below double rounding of its O(1) peak, so the filters equal
 // Kymatio's to rounding while construction touches only the pixels that matter.
+//
+// The wavelet of angle -theta is the column mirror of the wavelet of angle theta, psi(k, -l),
+// whenever the grid is wide enough for that to hold to rounding (see mirror_source()); those
+// wavelets are copied instead of computed, which saves close to half of the work.
+#include "filter_bank.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -34,8 +40,7 @@ void gabor_2d(long P, long Q, double sigma, double theta, double xi, double slan
   const double a = (c * c * d1 + s * s * d2) / den;
   const double b = (c * s * d1 - c * s * d2) / den;  // curv[0][1] == curv[1][0]
   const double e = (s * s * d1 + c * c * d2) / den;
-  const double lam_min = std::min(d1, d2) / den;
-  const double r2 = kCutoff / lam_min;
+  const double r2 = detail::gabor_cutoff_r2(sigma, slant);
   std::vector<cd> phase_y;
   if (xi != 0.0) {
     phase_y.resize(static_cast<size_t>(5 * Q));
@@ -129,8 +134,43 @@ std::vector<double> fold(const std::vector<double>& f, long P, long Q, int r) {
 
 }  // namespace
 
+namespace detail {
+
+double gabor_cutoff_r2(double sigma, double slant) {
+  // arg >= lam_min (x^2 + y^2), lam_min the smaller eigenvalue of the quadratic form.
+  const double lam_min = std::min(1.0, slant * slant) / (2.0 * sigma * sigma);
+  return kCutoff / lam_min;
+}
+
+int mirror_source(long Q, int L, int n, bool allow) {
+  if (!allow) return -1;
+  const int j = n / L, t = n % L;
+  // theta_t = k_t pi / L with k_t = c - t; the wavelet with k = -k_t is t' = 2c - t.
+  const int c = static_cast<int>(L - L / 2.0 - 1), src = 2 * c - t;
+  if (src < 0 || src >= L || src >= t) return -1;
+  // g_{-theta}(x, y) = g_theta(x, -y), with the same floating-point exponent and phase (only
+  // the signs of sin theta and y flip). The -theta Gabor at column y0 > 0 sums the 5 tiles
+  // y = -y0 + m Q, m = -2..2, while the theta Gabor at column Q - y0 sums m = -1..3: the two differ
+  // only by terms with |y| > 2Q. Those are never summed when the cutoff disc (radius
+  // sqrt(r2), the same bound gabor_2d uses) fits within |y| <= 2Q; then both filters are sums of
+  // the same numbers in another order and agree to rounding. On narrower grids they can differ
+  // by far more (tests/cpp/test_filters.cpp), so those wavelets are built from the formula.
+  const double r2 = gabor_cutoff_r2(0.8 * std::pow(2.0, j), 4.0 / L);
+  if (std::ceil(std::sqrt(r2)) > static_cast<double>(2 * Q)) return -1;
+  return j * L + src;
+}
+
+}  // namespace detail
+
 FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
                             int threads) {
+  return detail::make_filter_bank(padded_rows, padded_cols, J, L, threads, true);
+}
+
+namespace detail {
+
+FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
+                            int threads, bool mirror) {
   const long P = static_cast<long>(padded_rows), Q = static_cast<long>(padded_cols);
   if (J < 1 || L < 1 || (P % (1L << J)) != 0 || (Q % (1L << J)) != 0)
     throw InvalidArgument(
@@ -146,8 +186,19 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
   fb.phi.resize(static_cast<size_t>(J));
   const int max_level = std::max(J - 1, 1) - 1;
 
-  // Filter n < n_psi is wavelet n, filter n_psi the low-pass; task i builds filters 2i, 2i+1.
-  const int n_filters = n_psi + 1, n_tasks = (n_filters + 1) / 2;
+  // Filters computed from the formula: every wavelet that is not a mirror image of another,
+  // then the low-pass (index n_psi); task i builds direct[2i] and direct[2i+1] (with one FFT)
+  // and the mirror images of those.
+  std::vector<int> direct, mirror_of(static_cast<size_t>(n_psi), -1);
+  for (int n = 0; n < n_psi; ++n) {
+    const int src = mirror_source(Q, L, n, mirror);
+    if (src < 0)
+      direct.push_back(n);
+    else
+      mirror_of[static_cast<size_t>(src)] = n;
+  }
+  direct.push_back(n_psi);
+  const int n_filters = static_cast<int>(direct.size()), n_tasks = (n_filters + 1) / 2;
   auto spatial = [&](int n, std::vector<cd>& out, std::vector<cd>& tmp) {
     if (n == n_psi) {
       gabor_2d(P, Q, 0.8 * std::pow(2.0, J - 1), 0.0, 0.0, 1.0, out);
@@ -166,7 +217,7 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
     const cd K = sw / sm;
     for (size_t i = 0; i < out.size(); ++i) out[i] -= K * tmp[i];
   };
-  auto store = [&](int n, std::vector<double>& four) {
+  auto store_levels = [&](int n, const std::vector<double>& four) {
     if (n == n_psi) {
       for (int r = 0; r < J; ++r) fb.phi[r] = r == 0 ? four : fold(four, P, Q, r);
       return;
@@ -175,6 +226,16 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
     auto& dst = fb.psi[static_cast<size_t>(n)];
     dst.resize(static_cast<size_t>(levels));
     for (int r = 0; r < levels; ++r) dst[r] = r == 0 ? four : fold(four, P, Q, r);
+  };
+  // Stores filter n and, if it has one, its mirror image psi'(k, l) = psi(k, -l).
+  auto store = [&](int n, std::vector<double>& four) {
+    store_levels(n, four);
+    if (n == n_psi || mirror_of[static_cast<size_t>(n)] < 0) return;
+    for (long k = 0; k < P; ++k) {
+      double* row = four.data() + k * Q;
+      std::reverse(row + 1, row + Q);
+    }
+    store_levels(mirror_of[static_cast<size_t>(n)], four);
   };
   std::atomic<int> next{0};
   std::mutex err_mutex;
@@ -185,9 +246,10 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
       std::vector<cd> z1, z2, tmp;
       std::vector<double> f1, f2;
       for (int i = next++; i < n_tasks; i = next++) {
-        const int n1 = 2 * i, n2 = 2 * i + 1;
+        const int n1 = direct[static_cast<size_t>(2 * i)];
+        const bool two = 2 * i + 1 < n_filters;
+        const int n2 = two ? direct[static_cast<size_t>(2 * i + 1)] : -1;
         spatial(n1, z1, tmp);
-        const bool two = n2 < n_filters;
         if (two) spatial(n2, z2, tmp);
         rf(z1, two ? &z2 : nullptr, f1, f2);
         store(n1, f1);
@@ -209,4 +271,5 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
   return fb;
 }
 
+}  // namespace detail
 }  // namespace scatkit

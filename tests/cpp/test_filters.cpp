@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "filter_bank.hpp"
 #include "scatkit/scattering2d.hpp"
 
 namespace {
@@ -259,10 +260,11 @@ TEST_CASE(quarter_turn_maps_angle_t_to_t_plus_half_L) {
 
 TEST_CASE(mirror_maps_angle_t_to_L_minus_2_minus_t) {
   // For even L, theta_t = (L/2 - 1 - t) pi / L, so -theta_t = theta_{L-2-t}: mirroring the column
-  // frequency maps one wavelet onto the other, on any grid.
+  // frequency maps one wavelet onto the other, on any grid. Checked on the bank built without
+  // the mirror shortcut, so both sides come from the formula.
   const long P = 24, Q = 20;
   const int J = 2, L = 6;
-  const auto fb = scatkit::make_filter_bank(P, Q, J, L, 1);
+  const auto fb = scatkit::detail::make_filter_bank(P, Q, J, L, 1, false);
   for (int j = 0; j < J; ++j)
     for (int t = 0; t <= L - 2; ++t) {
       const Grid& a = fb.psi[j * L + t][0];
@@ -273,6 +275,93 @@ TEST_CASE(mirror_maps_angle_t_to_L_minus_2_minus_t) {
           err = std::max(err, std::fabs(at(b, Q, k, l) - at(a, Q, k, wrap(-l, Q))));
       if (!CHECK(err <= 1e-13)) std::fprintf(stderr, "  j=%d t=%d err=%g\n", j, t, err);
     }
+}
+
+namespace {
+double theta_of(int L, int t) { return (static_cast<int>(L - L / 2.0 - 1) - t) * kPi / L; }
+}  // namespace
+
+TEST_CASE(mirror_sources_are_the_opposite_angles) {
+  // On a grid wide enough for every scale, wavelet t is mirrored exactly when -theta_t is one of
+  // the angles, from that angle's wavelet, which is itself built from the formula. theta = 0
+  // (its own mirror) and theta = -pi/2 (mirror pi/2 is not an angle) are never mirrored.
+  for (int L = 1; L <= 16; ++L) {
+    const int J = 3;
+    int mirrored = 0;
+    for (int n = 0; n < J * L; ++n) {
+      const int j = n / L, t = n % L, src = scatkit::detail::mirror_source(4096, L, n, true);
+      int opposite = -1;
+      for (int u = 0; u < L; ++u)
+        if (u != t && theta_of(L, u) == -theta_of(L, t)) opposite = u;
+      if (src < 0) {
+        // Not mirrored: theta = 0, no opposite angle, or the opposite is the one built directly.
+        CHECK(opposite < 0 || opposite > t);
+        continue;
+      }
+      ++mirrored;
+      CHECK_EQ(src / L, j);
+      CHECK_EQ(src % L, opposite);
+      CHECK(theta_of(L, t) < 0 && theta_of(L, t) > -kPi / 2 + 1e-9);
+      CHECK_EQ(scatkit::detail::mirror_source(4096, L, src, true), -1);
+      CHECK_EQ(scatkit::detail::mirror_source(4096, L, n, false), -1);
+    }
+    // Angles k pi / L for k = c..c-L+1: the pairs +-k with k > 0 number min(c, L - 1 - c).
+    const int c = static_cast<int>(L - L / 2.0 - 1);
+    CHECK_EQ(mirrored, J * std::max(0, std::min(c, L - 1 - c)));
+  }
+}
+
+TEST_CASE(mirror_shortcut_matches_the_formula) {
+  // Every filter, at every level, of the bank built with mirror images against the bank built
+  // entirely from the formula: even and odd L, square and non-square grids. The shapes are
+  // chosen so the shortcut is in use (checked), also on the grids where it is not allowed for
+  // the coarser scales (16x16 J=3, 48x64 J=4 L=16).
+  struct Case {
+    long P, Q;
+    int J, L;
+  };
+  const Case cases[] = {{24, 20, 2, 6}, {32, 32, 3, 8},  {48, 40, 3, 5},
+                        {40, 56, 3, 7}, {64, 48, 2, 4},  {72, 64, 3, 9},
+                        {16, 16, 3, 8}, {48, 64, 4, 16}, {80, 96, 3, 12}};
+  for (const auto& cs : cases) {
+    const auto fast = scatkit::make_filter_bank(cs.P, cs.Q, cs.J, cs.L, 2);
+    const auto slow = scatkit::detail::make_filter_bank(cs.P, cs.Q, cs.J, cs.L, 1, false);
+    int mirrored = 0;
+    for (int n = 0; n < cs.J * cs.L; ++n) {
+      if (scatkit::detail::mirror_source(cs.Q, cs.L, n, true) >= 0) ++mirrored;
+      CHECK_EQ(fast.psi[n].size(), slow.psi[n].size());
+      for (size_t r = 0; r < fast.psi[n].size(); ++r) {
+        const double err = rel_diff(fast.psi[n][r], slow.psi[n][r]);
+        if (!CHECK(err <= 1e-13))
+          std::fprintf(stderr, "  %ldx%ld J=%d L=%d n=%d r=%zu rel err=%g\n", cs.P, cs.Q, cs.J,
+                       cs.L, n, r, err);
+      }
+    }
+    for (int r = 0; r < cs.J; ++r) CHECK(rel_diff(fast.phi[r], slow.phi[r]) <= 1e-13);
+    if (!CHECK(mirrored > 0)) std::fprintf(stderr, "  %ldx%ld L=%d: no mirror\n", cs.P, cs.Q, cs.L);
+  }
+}
+
+TEST_CASE(mirror_is_refused_where_the_tiling_breaks_it) {
+  // On a grid only two coarsest-scale periods wide, with a long envelope (L = 16), the 5x5
+  // tiling's asymmetry (tiles -2..2, not -3..3) reaches the Fourier filters: the reflected
+  // theta = pi/4 wavelet differs from the -pi/4 one by ~1e-4 of the peak (NumPy gives the same).
+  // The shortcut must not be taken there.
+  const long P = 16, Q = 16;
+  const int J = 3, L = 16;
+  const auto fb = scatkit::detail::make_filter_bank(P, Q, J, L, 1, false);
+  const int j = J - 1, t = 3, t_mirror = 11;  // theta = pi / 4 and -pi / 4
+  CHECK_EQ(scatkit::detail::mirror_source(Q, L, j * L + t_mirror, true), -1);
+  const Grid& a = fb.psi[j * L + t][0];
+  const Grid& b = fb.psi[j * L + t_mirror][0];
+  double err = 0;
+  for (long k = 0; k < P; ++k)
+    for (long l = 0; l < Q; ++l)
+      err = std::max(err, std::fabs(at(b, Q, k, l) - at(a, Q, k, wrap(-l, Q))));
+  CHECK(err / max_abs(a) > 1e-6);
+  // The public bank builds it from the formula, so it matches the slow bank.
+  const auto fast = scatkit::make_filter_bank(P, Q, J, L, 1);
+  CHECK(rel_diff(fast.psi[j * L + t_mirror][0], b) <= 1e-13);
 }
 
 TEST_CASE(thread_count_does_not_change_bits) {
