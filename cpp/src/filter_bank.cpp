@@ -11,9 +11,11 @@
 // pixels, and the FFT skips the rows that are entirely zero. Nothing else changes: the sums run
 // in the same order over the same non-zero terms.
 //
-// The wavelet of angle -theta is the column mirror of the wavelet of angle theta, psi(k, -l),
-// whenever the grid is wide enough for that to hold to rounding (see mirror_source()); those
-// wavelets (3 of every 8 for L = 8) are copied instead of computed.
+// Symmetries of the angles save most of the wavelets: the wavelet of angle -theta is the column
+// mirror of the wavelet of angle theta, psi(k, -l), and on square grids with even L the
+// wavelet of angle theta - pi/2 is its quarter turn, psi(-l, k). Where the grid is wide enough
+// for these to hold to rounding (see derivations()), those wavelets are copied instead of
+// computed: 3 of every 8 for L = 8 on any grid, 5 of every 8 on square grids.
 #include "filter_bank.hpp"
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cpu/fftw_plan.hpp"
@@ -231,22 +234,72 @@ double gabor_cutoff_r2(double sigma, double slant) {
   return kCutoff / lam_min;
 }
 
-int mirror_source(long Q, int L, int n, bool allow) {
-  if (!allow) return -1;
-  const int j = n / L, t = n % L;
-  // theta_t = k_t pi / L with k_t = c - t; the wavelet with k = -k_t is t' = 2c - t.
-  const int c = static_cast<int>(L - L / 2.0 - 1), src = 2 * c - t;
-  if (src < 0 || src >= L || src >= t) return -1;
-  // g_{-theta}(x, y) = g_theta(x, -y), with the same floating-point exponent and phase (only
-  // the signs of sin theta and y flip). The -theta Gabor at column y0 > 0 sums the 5 tiles
-  // y = -y0 + m Q, m = -2..2, while the theta Gabor at column Q - y0 sums m = -1..3: the two differ
-  // only by terms with |y| > 2Q. Those are never summed when the cutoff disc (radius
-  // sqrt(r2), the same bound gabor_2d uses) fits within |y| <= 2Q; then both filters are sums of
-  // the same numbers in another order and agree to rounding. On narrower grids they can differ
-  // by far more (tests/cpp/test_filters.cpp), so those wavelets are built from the formula.
-  const double r2 = gabor_cutoff_r2(0.8 * std::pow(2.0, j), 4.0 / L);
-  if (std::ceil(std::sqrt(r2)) > static_cast<double>(2 * Q)) return -1;
-  return j * L + src;
+std::vector<Derivation> derivations(long P, long Q, int J, int L, bool allow) {
+  std::vector<Derivation> d(static_cast<size_t>(J * L));
+  if (!allow) return d;
+  // theta_t = k_t pi / L with k_t = c - t, so angle k is t = c - k.
+  const int c = static_cast<int>(L - L / 2.0 - 1);
+  for (int j = 0; j < J; ++j) {
+    // Both maps take the Gabor terms of one angle onto those of the other (the mirror with
+    // bitwise equal terms: only the signs of sin theta and y flip; the quarter turn up to the
+    // rounding of cos and sin), except for which tiles are summed: the -theta Gabor at column
+    // y0 > 0 sums y = -y0 + m Q, m = -2..2, while the mirrored theta Gabor sums m = -1..3, so
+    // the two differ by the terms with |y| > 2Q (the quarter turn exchanges the axes: also
+    // |x| > 2P). Those terms are never summed when the cutoff disc (radius sqrt(r2), the bound
+    // gabor_2d uses) fits within 2Q (and 2P); then the filters agree to rounding. On narrower
+    // grids they can differ by far more (tests/cpp/test_filters.cpp): built from the formula.
+    const double reach = std::ceil(std::sqrt(gabor_cutoff_r2(0.8 * std::pow(2.0, j), 4.0 / L)));
+    const bool mirror = reach <= static_cast<double>(2 * Q);
+    const bool turn = P == Q && L % 2 == 0 && reach <= static_cast<double>(2 * P);
+    // Each orbit under the allowed maps is built from its first angle, the rest in BFS order.
+    std::vector<bool> seen(static_cast<size_t>(L), false);
+    for (int t0 = 0; t0 < L; ++t0) {
+      if (seen[static_cast<size_t>(t0)]) continue;
+      seen[static_cast<size_t>(t0)] = true;
+      std::vector<int> queue{t0};
+      for (size_t q = 0; q < queue.size(); ++q) {
+        const int u = queue[q], k = c - u;
+        const std::pair<int, Derive> next[] = {{mirror ? c + k : -1, Derive::MirrorCols},
+                                               {turn ? u + L / 2 : -1, Derive::QuarterTurn},
+                                               {turn ? u - L / 2 : -1, Derive::QuarterTurnBack}};
+        for (const auto& [v, op] : next) {
+          if (v < 0 || v >= L || seen[static_cast<size_t>(v)]) continue;
+          seen[static_cast<size_t>(v)] = true;
+          d[static_cast<size_t>(j * L + v)] = Derivation{j * L + u, op};
+          queue.push_back(v);
+        }
+      }
+    }
+  }
+  return d;
+}
+
+void derive_filter(const double* f, double* out, long P, long Q, Derive op) {
+  if (op == Derive::MirrorCols) {  // out(k, l) = f(k, -l)
+    for (long k = 0; k < P; ++k) {
+      const double* src = f + k * Q;
+      double* dst = out + k * Q;
+      dst[0] = src[0];
+      for (long l = 1; l < Q; ++l) dst[l] = src[Q - l];
+    }
+    return;
+  }
+  // A transposition on the square grid, by tiles: out(k, l) = f(-l, k) or f(l, -k).
+  constexpr long kTile = 16;
+  const bool back = op == Derive::QuarterTurnBack;
+  long rows[kTile];
+  for (long l0 = 0; l0 < P; l0 += kTile) {
+    const long nl = std::min(kTile, P - l0);
+    for (long i = 0; i < nl; ++i) {
+      const long l = l0 + i;
+      rows[i] = (back || l == 0 ? l : P - l) * P;
+    }
+    for (long k = 0; k < P; ++k) {
+      const long col = back && k != 0 ? P - k : k;
+      double* dst = out + k * P + l0;
+      for (long i = 0; i < nl; ++i) dst[i] = f[rows[i] + col];
+    }
+  }
 }
 
 }  // namespace detail
@@ -259,7 +312,7 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
 namespace detail {
 
 FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
-                            int threads, bool mirror) {
+                            int threads, bool symmetries) {
   const long P = static_cast<long>(padded_rows), Q = static_cast<long>(padded_cols);
   if (J < 1 || L < 1 || (P % (1L << J)) != 0 || (Q % (1L << J)) != 0)
     throw InvalidArgument(
@@ -275,17 +328,29 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
   fb.phi.resize(static_cast<size_t>(J));
   const int max_level = std::max(J - 1, 1) - 1;
 
-  // Filters computed from the formula: every wavelet that is not a mirror image of another,
-  // then the low-pass (index n_psi); task i builds direct[2i] and direct[2i+1] (with one FFT)
-  // and the mirror images of those.
-  std::vector<int> direct, mirror_of(static_cast<size_t>(n_psi), -1);
+  // Filters computed from the formula: every wavelet that is not derived from another, then
+  // the low-pass (index n_psi); task i builds direct[2i] and direct[2i+1] (with one FFT) and
+  // the wavelets derived from those (derived[n], in an order where sources come first).
+  const std::vector<Derivation> how = derivations(P, Q, J, L, symmetries);
+  std::vector<int> direct;
+  std::vector<std::vector<int>> derived(static_cast<size_t>(n_psi));
   for (int n = 0; n < n_psi; ++n) {
-    const int src = mirror_source(Q, L, n, mirror);
-    if (src < 0)
+    int root = n;
+    while (how[static_cast<size_t>(root)].src >= 0) root = how[static_cast<size_t>(root)].src;
+    if (root == n)
       direct.push_back(n);
     else
-      mirror_of[static_cast<size_t>(src)] = n;
+      derived[static_cast<size_t>(root)].push_back(n);
   }
+  for (auto& list : derived)  // BFS depth order, so every source precedes what it yields
+    std::stable_sort(list.begin(), list.end(), [&](int a, int b) {
+      auto depth = [&](int n) {
+        int k = 0;
+        for (; how[static_cast<size_t>(n)].src >= 0; n = how[static_cast<size_t>(n)].src) ++k;
+        return k;
+      };
+      return depth(a) < depth(b);
+    });
   direct.push_back(n_psi);
   const int n_filters = static_cast<int>(direct.size()), n_tasks = (n_filters + 1) / 2;
   // Spatial filter n (normalised Morlet wavelet, or the low-pass) into z; gauss is scratch.
@@ -332,21 +397,16 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
     const int levels = std::min(n / L, max_level) + 1;
     for (int r = 1; r < levels; ++r) dst.push_back(fold(dst[0], P, Q, r));
   };
-  // After level 0 of n is filled: its levels and, if it has one, its mirror image
-  // psi'(k, l) = psi(k, -l) with its levels.
+  // After level 0 of n is filled: its levels, and the wavelets derived from it with theirs.
   auto finish = [&](int n) {
     fold_levels(n);
-    if (n == n_psi || mirror_of[static_cast<size_t>(n)] < 0) return;
-    const int m = mirror_of[static_cast<size_t>(n)];
-    const std::vector<double>& src = fb.psi[static_cast<size_t>(n)][0];
-    std::vector<double>& dst = level0(m);
-    for (long k = 0; k < P; ++k) {
-      const double* a = src.data() + k * Q;
-      double* b = dst.data() + k * Q;
-      b[0] = a[0];
-      for (long l = 1; l < Q; ++l) b[l] = a[Q - l];
+    if (n == n_psi) return;
+    for (const int m : derived[static_cast<size_t>(n)]) {
+      const Derivation& d = how[static_cast<size_t>(m)];
+      const double* src = fb.psi[static_cast<size_t>(d.src)][0].data();
+      derive_filter(src, level0(m).data(), P, Q, d.op);
+      fold_levels(m);
     }
-    fold_levels(m);
   };
   std::atomic<int> next{0};
   std::mutex err_mutex;
