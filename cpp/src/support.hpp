@@ -28,27 +28,54 @@ struct RowSpans {
 /// Zeroes the values of f (rows x cols) below filter_drop_relative<T>() of its peak and
 /// returns, for each row, the smallest circular column interval holding all its non-zeros,
 /// split into at most two linear ranges.
+///
+/// Written for plan construction speed: the peak and the threshold loops vectorise, and each
+/// row is then scanned in blocks of kBlock values, element by element only in blocks that mix
+/// zeros and non-zeros.
 template <class T>
 std::vector<RowSpans> sparsify_rows(std::vector<T>& f, long rows, long cols) {
+  constexpr long kBlock = 16;
+  // Peak |f| with kBlock independent maxima (x > m ? x : m is exactly one SIMD max).
+  T acc[kBlock] = {};
+  const long n = static_cast<long>(f.size()), nb = n - n % kBlock;
+  T* data = f.data();
+  for (long i = 0; i < nb; i += kBlock)
+    for (long k = 0; k < kBlock; ++k) {
+      const T a = std::abs(data[i + k]);
+      acc[k] = a > acc[k] ? a : acc[k];
+    }
   T peak = 0;
-  for (const T v : f) peak = std::max(peak, static_cast<T>(std::abs(v)));
+  for (long k = 0; k < kBlock; ++k) peak = std::max(peak, acc[k]);
+  for (long i = nb; i < n; ++i) peak = std::max(peak, static_cast<T>(std::abs(data[i])));
   const T thr = static_cast<T>(static_cast<double>(peak) * filter_drop_relative<T>());
-  for (T& v : f)
-    if (std::abs(v) < thr) v = 0;
   std::vector<RowSpans> spans(static_cast<size_t>(rows));
   for (long r = 0; r < rows; ++r) {
-    const T* row = f.data() + r * cols;
+    T* row = data + r * cols;
+    for (long i = 0; i < cols; ++i) row[i] = std::abs(row[i]) < thr ? T(0) : row[i];
     // The support is the complement of the longest circular run of zeros, i.e. of the largest
     // gap between consecutive non-zeros (the wrap-around gap included).
-    long first = -1, last = -1, prev = -1, gap_after = -1, best_gap = 0;
-    for (long i = 0; i < cols; ++i) {
-      if (row[i] == 0) continue;
+    long first = -1, last = -1, gap_after = -1, best_gap = 0;
+    auto nonzero_at = [&](long i) {
       if (first < 0) first = i;
-      if (prev >= 0 && i - prev - 1 > best_gap) {
-        best_gap = i - prev - 1;
-        gap_after = prev;
+      if (last >= 0 && i - last - 1 > best_gap) {
+        best_gap = i - last - 1;
+        gap_after = last;
       }
-      prev = last = i;
+      last = i;
+    };
+    for (long i = 0; i < cols; i += kBlock) {
+      if (i + kBlock <= cols) {
+        long count = 0;
+        for (long k = 0; k < kBlock; ++k) count += row[i + k] != 0 ? 1 : 0;
+        if (count == 0) continue;
+        if (count == kBlock) {  // consecutive non-zeros: only the first can end a gap
+          nonzero_at(i);
+          last = i + kBlock - 1;
+          continue;
+        }
+      }
+      for (long k = i; k < std::min(cols, i + kBlock); ++k)
+        if (row[k] != 0) nonzero_at(k);
     }
     RowSpans s;
     if (first >= 0) {

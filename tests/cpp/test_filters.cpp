@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "filter_bank.hpp"
 #include "scatkit/scattering2d.hpp"
 
 namespace {
@@ -259,10 +260,11 @@ TEST_CASE(quarter_turn_maps_angle_t_to_t_plus_half_L) {
 
 TEST_CASE(mirror_maps_angle_t_to_L_minus_2_minus_t) {
   // For even L, theta_t = (L/2 - 1 - t) pi / L, so -theta_t = theta_{L-2-t}: mirroring the column
-  // frequency maps one wavelet onto the other, on any grid.
+  // frequency maps one wavelet onto the other, on any grid. Checked on the bank built without
+  // the mirror shortcut, so both sides come from the formula.
   const long P = 24, Q = 20;
   const int J = 2, L = 6;
-  const auto fb = scatkit::make_filter_bank(P, Q, J, L, 1);
+  const auto fb = scatkit::detail::make_filter_bank(P, Q, J, L, 1, false);
   for (int j = 0; j < J; ++j)
     for (int t = 0; t <= L - 2; ++t) {
       const Grid& a = fb.psi[j * L + t][0];
@@ -273,6 +275,145 @@ TEST_CASE(mirror_maps_angle_t_to_L_minus_2_minus_t) {
           err = std::max(err, std::fabs(at(b, Q, k, l) - at(a, Q, k, wrap(-l, Q))));
       if (!CHECK(err <= 1e-13)) std::fprintf(stderr, "  j=%d t=%d err=%g\n", j, t, err);
     }
+}
+
+namespace {
+double theta_of(int L, int t) { return (static_cast<int>(L - L / 2.0 - 1) - t) * kPi / L; }
+
+// Number of classes of the angles under theta -> -theta (mirror) and, if turn, theta -> theta
+// +- pi/2, computed on the angle values: how many wavelets per scale need the formula.
+int angle_orbits(int L, bool mirror, bool turn) {
+  std::vector<int> cls(static_cast<size_t>(L));
+  for (int t = 0; t < L; ++t) cls[static_cast<size_t>(t)] = t;
+  auto close = [](double a, double b) { return std::fabs(a - b) < 1e-9; };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int u = 0; u < L; ++u)
+      for (int v = 0; v < L; ++v) {
+        const double a = theta_of(L, u), b = theta_of(L, v);
+        const bool linked =
+            (mirror && close(a, -b)) || (turn && (close(a, b + kPi / 2) || close(a, b - kPi / 2)));
+        const int m = std::min(cls[static_cast<size_t>(u)], cls[static_cast<size_t>(v)]);
+        if (linked && cls[static_cast<size_t>(u)] + cls[static_cast<size_t>(v)] != 2 * m) {
+          cls[static_cast<size_t>(u)] = cls[static_cast<size_t>(v)] = m;
+          changed = true;
+        }
+      }
+  }
+  int n = 0;
+  for (int t = 0; t < L; ++t) n += cls[static_cast<size_t>(t)] == t ? 1 : 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE(derived_wavelets_follow_the_angle_symmetries) {
+  // On grids wide enough for every scale: a derived wavelet comes from one of the same scale
+  // whose angle is its opposite (column mirror) or a quarter turn away (square grids, even L),
+  // chains end at a wavelet built from the formula, and the number built from the formula per
+  // scale is the number of angle classes under those maps.
+  using scatkit::detail::Derive;
+  for (int L = 1; L <= 16; ++L)
+    for (const bool square : {false, true}) {
+      const long P = 2048, Q = square ? 2048 : 4096;
+      const int J = 3;
+      const auto how = scatkit::detail::derivations(P, Q, J, L, true);
+      CHECK_EQ(how.size(), static_cast<size_t>(J * L));
+      for (int j = 0; j < J; ++j) {
+        int direct = 0;
+        for (int t = 0; t < L; ++t) {
+          const int n = j * L + t;
+          const auto& d = how[static_cast<size_t>(n)];
+          if (d.src < 0) {
+            ++direct;
+            CHECK(d.op == Derive::None);
+            continue;
+          }
+          CHECK_EQ(d.src / L, j);
+          const double a = theta_of(L, t), b = theta_of(L, d.src % L);
+          if (d.op == Derive::MirrorCols)
+            CHECK_EQ(a, -b);
+          else if (d.op == Derive::QuarterTurn)
+            CHECK(square && std::fabs(a - (b - kPi / 2)) < 1e-12);
+          else
+            CHECK(square && d.op == Derive::QuarterTurnBack &&
+                  std::fabs(a - (b + kPi / 2)) < 1e-12);
+          int root = n, steps = 0;
+          while (how[static_cast<size_t>(root)].src >= 0 && steps++ <= L)
+            root = how[static_cast<size_t>(root)].src;
+          CHECK(steps <= L);
+        }
+        if (!CHECK_EQ(direct, angle_orbits(L, true, square && L % 2 == 0)))
+          std::fprintf(stderr, "  L=%d square=%d\n", L, square ? 1 : 0);
+      }
+      for (const auto& d : scatkit::detail::derivations(P, Q, J, L, false)) CHECK_EQ(d.src, -1);
+    }
+}
+
+TEST_CASE(derived_wavelets_match_the_formula) {
+  // Every filter, at every level, of the bank built with derived wavelets against the bank built
+  // entirely from the formula: even and odd L, square and non-square grids. The shapes are
+  // chosen so the symmetries are in use (checked), also on grids where they are not allowed
+  // for the coarser scales (16x16 J=3, 48x64 J=4 L=16, 32x32 J=3 L=16).
+  struct Case {
+    long P, Q;
+    int J, L;
+  };
+  const Case cases[] = {{24, 20, 2, 6},  {32, 32, 3, 8}, {48, 40, 3, 5}, {40, 56, 3, 7},
+                        {64, 48, 2, 4},  {72, 64, 3, 9}, {16, 16, 3, 8}, {48, 64, 4, 16},
+                        {80, 96, 3, 12}, {48, 48, 2, 6}, {64, 64, 3, 4}, {80, 80, 4, 12},
+                        {32, 32, 3, 16}, {56, 56, 3, 7}, {96, 96, 3, 2}};
+  for (const auto& cs : cases) {
+    const auto fast = scatkit::make_filter_bank(cs.P, cs.Q, cs.J, cs.L, 2);
+    const auto slow = scatkit::detail::make_filter_bank(cs.P, cs.Q, cs.J, cs.L, 1, false);
+    int derived = 0, turned = 0;
+    for (const auto& d : scatkit::detail::derivations(cs.P, cs.Q, cs.J, cs.L, true)) {
+      derived += d.src >= 0 ? 1 : 0;
+      turned += d.op == scatkit::detail::Derive::QuarterTurn ||
+                        d.op == scatkit::detail::Derive::QuarterTurnBack
+                    ? 1
+                    : 0;
+    }
+    for (int n = 0; n < cs.J * cs.L; ++n) {
+      CHECK_EQ(fast.psi[n].size(), slow.psi[n].size());
+      for (size_t r = 0; r < fast.psi[n].size(); ++r) {
+        const double err = rel_diff(fast.psi[n][r], slow.psi[n][r]);
+        if (!CHECK(err <= 1e-13))
+          std::fprintf(stderr, "  %ldx%ld J=%d L=%d n=%d r=%zu rel err=%g\n", cs.P, cs.Q, cs.J,
+                       cs.L, n, r, err);
+      }
+    }
+    for (int r = 0; r < cs.J; ++r) CHECK(rel_diff(fast.phi[r], slow.phi[r]) <= 1e-13);
+    const bool can_turn = cs.P == cs.Q && cs.L % 2 == 0;
+    if (!CHECK(derived > 0 && (turned > 0) == can_turn))
+      std::fprintf(stderr, "  %ldx%ld L=%d: derived %d turned %d\n", cs.P, cs.Q, cs.L, derived,
+                   turned);
+  }
+}
+
+TEST_CASE(symmetries_are_refused_where_the_tiling_breaks_them) {
+  // On a grid only two coarsest-scale periods wide, with a long envelope (L = 16), the 5x5
+  // tiling's asymmetry (tiles -2..2, not -3..3) reaches the Fourier filters: the mirrored
+  // theta = pi/4 wavelet differs from the -pi/4 one by ~1e-4 of the peak, the quarter-turned
+  // one from the -pi/4 one as much (NumPy gives the same). Neither shortcut may be taken there.
+  const long P = 16, Q = 16;
+  const int J = 3, L = 16;
+  const auto fb = scatkit::detail::make_filter_bank(P, Q, J, L, 1, false);
+  const int j = J - 1, t = 3, t_minus = 11;  // theta = pi / 4 and -pi / 4
+  const auto how = scatkit::detail::derivations(P, Q, J, L, true);
+  for (int u = 0; u < L; ++u) CHECK_EQ(how[static_cast<size_t>(j * L + u)].src, -1);
+  const Grid& a = fb.psi[j * L + t][0];
+  const Grid& b = fb.psi[j * L + t_minus][0];
+  double mirror_err = 0, turn_err = 0;
+  for (long k = 0; k < P; ++k)
+    for (long l = 0; l < Q; ++l) {
+      mirror_err = std::max(mirror_err, std::fabs(at(b, Q, k, l) - at(a, Q, k, wrap(-l, Q))));
+      turn_err = std::max(turn_err, std::fabs(at(b, Q, k, l) - at(a, Q, wrap(-l, Q), k)));
+    }
+  CHECK(mirror_err / max_abs(a) > 1e-6);
+  CHECK(turn_err / max_abs(a) > 1e-6);
+  // The public bank builds them from the formula, so it matches the slow bank.
+  const auto fast = scatkit::make_filter_bank(P, Q, J, L, 1);
+  CHECK(rel_diff(fast.psi[j * L + t_minus][0], b) <= 1e-13);
 }
 
 TEST_CASE(thread_count_does_not_change_bits) {
