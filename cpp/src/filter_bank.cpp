@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cpu/fftw_plan.hpp"
+#include "cpu/split_fft.hpp"
 #include "scatkit/scattering2d.hpp"
 
 namespace scatkit {
@@ -134,33 +135,30 @@ void gabor_2d(long P, long Q, double sigma, double theta, double xi, double slan
 // second in its imaginary part. The 2D FFT runs as row FFTs, skipping the rows that are zero
 // (outside both supports), then column FFTs.
 class RealFourierPair {
+  using C = detail::Complex<double>;
+
  public:
-  RealFourierPair(long P, long Q) : P_(P), Q_(Q), buf_(static_cast<size_t>(P * Q)) {
-    fftw_complex* b = buf_.data();
+  RealFourierPair(long P, long Q)
+      : P_(P),
+        Q_(Q),
+        buf_(static_cast<size_t>(P * Q)),
+        scratch_(detail::SplitFft2d<double>::scratch_size(P, Q)) {
+    C* b = buf_.data();
     std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
     // Every row must share the alignment of the row the row plan is made for.
     const unsigned row_flags =
         FFTW_ESTIMATE |
-        (P > 1 && fftw_alignment_of(&b[Q][0]) != fftw_alignment_of(&b[0][0]) ? FFTW_UNALIGNED : 0u);
-    row_plan_ = fftw_plan_dft_1d(static_cast<int>(Q), b, b, FFTW_FORWARD, row_flags);
-    const int n = static_cast<int>(P);
-    col_plan_ = fftw_plan_many_dft(1, &n, static_cast<int>(Q), b, nullptr, static_cast<int>(Q), 1,
-                                   b, nullptr, static_cast<int>(Q), 1, FFTW_FORWARD, FFTW_ESTIMATE);
-    if (!row_plan_ || !col_plan_) {
-      destroy();
-      detail::throw_out_of_memory(static_cast<size_t>(P * Q) * 16, "an FFT plan");
-    }
-  }
-  ~RealFourierPair() {
-    std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
-    destroy();
+        (P > 1 && fftw_alignment_of(&b[Q].re) != fftw_alignment_of(&b[0].re) ? FFTW_UNALIGNED : 0u);
+    // Sides with a prime factor FFTW is slow on (e.g. 272 = 16 * 17) are split (split_fft.hpp).
+    row_.init(true, Q, 1, Q, FFTW_FORWARD, b, scratch_.data(), row_flags);
+    col_.init(false, P, Q, Q, FFTW_FORWARD, b, scratch_.data(), FFTW_ESTIMATE);
   }
   RealFourierPair(const RealFourierPair&) = delete;
   RealFourierPair& operator=(const RealFourierPair&) = delete;
 
   /// out1 = real(fft2(z1)); out2 = real(fft2(z2)) when z2 is given (each P * Q values).
   void operator()(const SpatialGrid& z1, const SpatialGrid* z2, double* out1, double* out2) {
-    fftw_complex* b = buf_.data();
+    C* b = buf_.data();
     const cd* v1 = z1.v.data();
     const cd* v2 = z2 ? z2->v.data() : nullptr;
     for (long r = 0; r < P_; ++r) {
@@ -168,9 +166,9 @@ class RealFourierPair {
       // h is non-zero only where z or its reflection is.
       long e = std::max(z1.ext[static_cast<size_t>(r)], z1.ext[static_cast<size_t>(rn)]);
       if (z2) e = std::max({e, z2->ext[static_cast<size_t>(r)], z2->ext[static_cast<size_t>(rn)]});
-      fftw_complex* row = b + r * Q_;
+      C* row = b + r * Q_;
       if (e < 0) {
-        std::memset(static_cast<void*>(row), 0, sizeof(fftw_complex) * static_cast<size_t>(Q_));
+        std::memset(static_cast<void*>(row), 0, sizeof(C) * static_cast<size_t>(Q_));
         continue;
       }
       auto put = [&](long c) {
@@ -178,35 +176,29 @@ class RealFourierPair {
         const size_t i = static_cast<size_t>(r * Q_ + c), j = static_cast<size_t>(rn * Q_ + cn);
         const cd h1 = 0.5 * (v1[i] + std::conj(v1[j]));
         const cd h2 = v2 ? 0.5 * (v2[i] + std::conj(v2[j])) : cd(0.0, 0.0);
-        row[c][0] = h1.real() - h2.imag();
-        row[c][1] = h1.imag() + h2.real();
+        row[c] = C{h1.real() - h2.imag(), h1.imag() + h2.real()};
       };
       if (2 * e + 1 >= Q_) {
         for (long c = 0; c < Q_; ++c) put(c);
       } else {
         for (long c = 0; c <= e; ++c) put(c);
         std::memset(static_cast<void*>(row + e + 1), 0,
-                    sizeof(fftw_complex) * static_cast<size_t>(Q_ - 2 * e - 1));
+                    sizeof(C) * static_cast<size_t>(Q_ - 2 * e - 1));
         for (long c = Q_ - e; c < Q_; ++c) put(c);
       }
-      fftw_execute_dft(row_plan_, row, row);
+      row_.run(row, scratch_.data());
     }
-    fftw_execute(col_plan_);
+    col_.run(b, scratch_.data());
     const size_t n = static_cast<size_t>(P_ * Q_);
-    for (size_t i = 0; i < n; ++i) out1[i] = b[i][0];
+    for (size_t i = 0; i < n; ++i) out1[i] = b[i].re;
     if (out2)
-      for (size_t i = 0; i < n; ++i) out2[i] = b[i][1];
+      for (size_t i = 0; i < n; ++i) out2[i] = b[i].im;
   }
 
  private:
-  void destroy() {
-    if (row_plan_) fftw_destroy_plan(row_plan_);
-    if (col_plan_) fftw_destroy_plan(col_plan_);
-    row_plan_ = col_plan_ = nullptr;
-  }
   long P_, Q_;
-  detail::AlignedBuffer<fftw_complex> buf_;
-  fftw_plan row_plan_ = nullptr, col_plan_ = nullptr;
+  detail::AlignedBuffer<C> buf_, scratch_;
+  detail::AxisFft<double> row_, col_;
 };
 
 // The level-r (r >= 1) version of a level-0 filter f (SPEC section 2). Of the 2^r x 2^r aliases
