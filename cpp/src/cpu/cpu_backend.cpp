@@ -40,6 +40,100 @@ struct Workspace {
   AlignedBuffer<C<T>> Z;    // low-pass spectrum folded along rows only
 };
 
+// One pass of a precomputed fold (FoldPlan): destination elements [dst, dst + len) are zeroed
+// (kZero), or set to (kStore) or incremented by (kAdd) the product of source elements
+// [src, src + len) with len filter values starting at FoldPlan::f2[f].
+struct FoldRun {
+  enum Kind : int { kZero, kStore, kAdd };
+  int kind = kZero;
+  int len = 0;  // complex elements
+  int src = 0, dst = 0, f = 0;
+};
+
+// y = sum over aliases of src * filter, folded onto a smaller grid, as a list of runs over the
+// filter's non-zero columns only; the filter is stored only there, duplicated per complex
+// component (see multiply_row_dup). The runs keep product_periodize's (p, q) alias order and
+// skip only exact zeros, so every sum equals product_periodize's; the first run reaching an
+// element stores, later ones add, and elements no run reaches are zeroed: y needs no clearing.
+template <class T>
+struct FoldPlan {
+  std::vector<FoldRun> runs;
+  std::vector<T> f2;
+
+  size_t bytes() const { return runs.size() * sizeof(FoldRun) + f2.size() * sizeof(T); }
+
+  // Filter f (rows x cols, zero outside spans) times a source with row stride src_stride:
+  // source row `row` folds onto destination row row % drows, column c onto c % dcols.
+  static FoldPlan make(const T* f, long rows, long cols, const std::vector<RowSpans>& spans,
+                       long src_stride, long drows, long dcols) {
+    FoldPlan fp;
+    const long n = drows * dcols;
+    std::vector<unsigned char> written(static_cast<size_t>(n), 0);
+    std::vector<FoldRun> body;  // the store and add runs
+    auto add = [](std::vector<FoldRun>& runs, int kind, long src, long dst, long len, long foff) {
+      FoldRun* last = runs.empty() ? nullptr : &runs.back();
+      if (last && last->kind == kind && last->src + last->len == src &&
+          last->dst + last->len == dst && last->f + 2 * last->len == foff) {
+        last->len += static_cast<int>(len);  // contiguous with the previous run: merge
+        return;
+      }
+      FoldRun r;
+      r.kind = kind;
+      r.len = static_cast<int>(len);
+      r.src = static_cast<int>(src);
+      r.dst = static_cast<int>(dst);
+      r.f = static_cast<int>(foff);
+      runs.push_back(r);
+    };
+    for (long row = 0; row < rows; ++row) {
+      const RowSpans& sp = spans[static_cast<size_t>(row)];
+      const long a = row % drows;
+      for (int seg = 0; seg < 2; ++seg) {
+        long c = seg == 0 ? sp.lo0 : sp.lo1;
+        const long end = seg == 0 ? sp.hi0 : sp.hi1;
+        while (c < end) {
+          const long c_end = std::min(end, (c / dcols + 1) * dcols);
+          const long d0 = a * dcols + c % dcols;
+          // Split where the destination switches between not yet written and written.
+          for (long i = 0; i < c_end - c;) {
+            const bool first = !written[static_cast<size_t>(d0 + i)];
+            long e = i;
+            for (; e < c_end - c && !written[static_cast<size_t>(d0 + e)] == first; ++e)
+              written[static_cast<size_t>(d0 + e)] = 1;
+            add(body, first ? FoldRun::kStore : FoldRun::kAdd, row * src_stride + c + i, d0 + i,
+                e - i, static_cast<long>(fp.f2.size()));
+            for (long m = i; m < e; ++m) fp.f2.insert(fp.f2.end(), 2, f[row * cols + c + m]);
+            i = e;
+          }
+          c = c_end;
+        }
+      }
+    }
+    // Zero runs first: they touch no element the others write.
+    for (long i = 0; i < n;) {
+      long e = i;
+      while (e < n && !written[static_cast<size_t>(e)]) ++e;
+      if (e > i) add(fp.runs, FoldRun::kZero, 0, i, e - i, 0);
+      i = e + 1;
+    }
+    fp.runs.insert(fp.runs.end(), body.begin(), body.end());
+    fp.runs.shrink_to_fit();
+    fp.f2.shrink_to_fit();
+    return fp;
+  }
+
+  void apply(const Complex<T>* src, Complex<T>* y) const {
+    const T* f = f2.data();
+    for (const FoldRun& r : runs) {
+      Complex<T>* dst = y + r.dst;
+      if (r.kind == FoldRun::kZero)
+        std::memset(static_cast<void*>(dst), 0, static_cast<size_t>(r.len) * sizeof(Complex<T>));
+      else
+        multiply_row_dup(src + r.src, f + r.f, dst, r.len, r.kind == FoldRun::kAdd);
+    }
+  }
+};
+
 template <class T>
 class CpuBackend final : public Backend {
   using F = Fftw<T>;
@@ -71,7 +165,6 @@ class CpuBackend final : public Backend {
     for (const auto& levels : fb.psi)
       for (const auto& f : levels) filt += 2 * f.size() * sizeof(T);
     for (const auto& f : fb.phi) filt += f.size() * sizeof(T);
-    filter_bytes_ = filt;
     const size_t total = per_thread_ * static_cast<size_t>(nt_) + filt;
     const size_t phys = physical_memory_bytes();
     if (phys && total > phys) throw_out_of_memory(total, "the transform workspace");
@@ -79,7 +172,6 @@ class CpuBackend final : public Backend {
     // Filters in the plan's precision, pre-scaled by 1/(P_r Q_r): this folds the 1/k^2 of
     // periodize_mean and the 1/n of every inverse FFT into one multiply.
     psi_.resize(fb.psi.size());
-    spans_.resize(fb.psi.size());
     // Filters are prepared in parallel (plan construction time matters too).
     std::atomic<size_t> next{0};
     std::mutex err_mutex;
@@ -103,6 +195,11 @@ class CpuBackend final : public Backend {
     if (err) std::rethrow_exception(err);
     for (size_t r = 0; r < fb.phi.size(); ++r)
       phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
+    // The check above assumed dense duplicated filters; the folds keep only their support.
+    filter_bytes_ = 0;
+    for (const auto& levels : psi_)
+      for (const auto& f : levels) filter_bytes_ += f.bytes();
+    for (const auto& f : phi_) filter_bytes_ += f.size() * sizeof(T);
 
     row_src_.resize(static_cast<size_t>(P));
     col_src_.resize(static_cast<size_t>(Q));
@@ -197,17 +294,18 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Wavelet n at every level: scaled, thresholded, row spans, stored duplicated.
+  // Wavelet n (level j = n / L) at every source level r: scaled, thresholded, and turned into
+  // the fold of a level-r full spectrum onto the level-j grid.
   void prepare_wavelet(FilterBank& fb, size_t n) {
+    const int j = static_cast<int>(n) / s_.L;
     for (size_t r = 0; r < fb.psi[n].size(); ++r) {
-      std::vector<T> f = scaled(fb.psi[n][r], static_cast<int>(r));
+      const int lr = static_cast<int>(r);
+      std::vector<T> f = scaled(fb.psi[n][r], lr);
       std::vector<double>().swap(fb.psi[n][r]);  // release the double copy right away
-      spans_[n].push_back(
-          sparsify_rows(f, s_.rows_at(static_cast<int>(r)), s_.cols_at(static_cast<int>(r))));
-      // Stored duplicated per complex component (see multiply_row_dup).
-      std::vector<T> f2(2 * f.size());
-      for (size_t i = 0; i < f.size(); ++i) f2[2 * i] = f2[2 * i + 1] = f[i];
-      psi_[n].push_back(std::move(f2));
+      const long Pr = s_.rows_at(lr), Qr = s_.cols_at(lr);
+      const std::vector<RowSpans> spans = sparsify_rows(f, Pr, Qr);
+      psi_[n].push_back(
+          FoldPlan<T>::make(f.data(), Pr, Qr, spans, Qr, s_.rows_at(j), s_.cols_at(j)));
     }
   }
 
@@ -308,34 +406,7 @@ class CpuBackend final : public Backend {
   // r2c into half (L spectra at level j).
   // y = fold(spec * psi[j*L+t] at level r, 2^(j-r)) on the level-j grid.
   void product_fold(const C<T>* spec, int r, int j, int t, C<T>* y) const {
-    const long Qr = s_.cols_at(r);
-    const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
-    const long k = 1L << (j - r);
-    const size_t n = static_cast<size_t>(j * s_.L + t);
-    const T* f = psi_[n][static_cast<size_t>(r)].data();
-    const RowSpans* spans = spans_[n][static_cast<size_t>(r)].data();
-    std::memset(static_cast<void*>(y), 0, static_cast<size_t>(Pj * Qj) * sizeof(C<T>));
-    // Fold the k x k aliases row by row over the filter's non-zero columns only. Aliases are
-    // visited in product_periodize's (p, q) order and the skipped terms are exact zeros, so
-    // every sum equals product_periodize's.
-    for (long p = 0; p < k; ++p) {
-      for (long a = 0; a < Pj; ++a) {
-        const long row = a + p * Pj;
-        const RowSpans& sp = spans[row];
-        C<T>* yrow = y + a * Qj;
-        const C<T>* srow = spec + row * Qr;
-        const T* frow = f + 2 * row * Qr;
-        for (int seg = 0; seg < 2; ++seg) {
-          long c = seg == 0 ? sp.lo0 : sp.lo1;
-          const long end = seg == 0 ? sp.hi0 : sp.hi1;
-          while (c < end) {
-            const long q_end = std::min(end, (c / Qj + 1) * Qj);
-            multiply_row_dup(srow + c, frow + 2 * c, yrow + (c % Qj), q_end - c, true);
-            c = q_end;
-          }
-        }
-      }
-    }
+    psi_[static_cast<size_t>(j * s_.L + t)][static_cast<size_t>(r)].apply(spec, y);
   }
 
   // The FFTs bandpass() runs at level j, alone (FFT-only timing).
@@ -476,8 +547,7 @@ class CpuBackend final : public Backend {
   Schedule s_;
   int nt_ = 1;
   size_t per_thread_ = 0, filter_bytes_ = 0;
-  std::vector<std::vector<std::vector<T>>> psi_;
-  std::vector<std::vector<std::vector<RowSpans>>> spans_;  // [n][level][row]
+  std::vector<std::vector<FoldPlan<T>>> psi_;  // [n][source level]
   std::vector<std::vector<T>> phi_;
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
