@@ -193,13 +193,21 @@ class CpuBackend final : public Backend {
       for (auto& h : helpers) h.join();
     }
     if (err) std::rethrow_exception(err);
-    for (size_t r = 0; r < fb.phi.size(); ++r)
-      phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
+    for (size_t r = 0; r < fb.phi.size(); ++r) {
+      const int lr = static_cast<int>(r);
+      const std::vector<T> f = scaled(fb.phi[r], lr);
+      const long hr = s_.cols_at(lr) / 2 + 1;
+      // The low-pass reads only the stored half columns [0, hr) of each row.
+      const std::vector<RowSpans> spans(static_cast<size_t>(s_.rows_at(lr)),
+                                        RowSpans{0, static_cast<int>(hr), 0, 0});
+      phi_.push_back(FoldPlan<T>::make(f.data(), s_.rows_at(lr), s_.cols_at(lr), spans, hr,
+                                       s_.rows_at(J), hr));
+    }
     // The check above assumed dense duplicated filters; the folds keep only their support.
     filter_bytes_ = 0;
     for (const auto& levels : psi_)
       for (const auto& f : levels) filter_bytes_ += f.bytes();
-    for (const auto& f : phi_) filter_bytes_ += f.size() * sizeof(T);
+    for (const auto& f : phi_) filter_bytes_ += f.bytes();
 
     row_src_.resize(static_cast<size_t>(P));
     col_src_.resize(static_cast<size_t>(Q));
@@ -376,21 +384,13 @@ class CpuBackend final : public Backend {
     const int J = s_.J;
     const long Qr = s_.cols_at(r);
     const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
-    const long k = 1L << (J - r);
-    const T* f = phi_[static_cast<size_t>(r)].data();
-    const long hr = Qr / 2 + 1;
+    const FoldPlan<T>& fold = phi_[static_cast<size_t>(r)];
     C<T>* Z = w.Z.data();
     for (int t = 0; t < nb; ++t) {
-      const C<T>* src = half + static_cast<size_t>(t) * hs;
       C<T>* dst = w.Ch.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * hJ);
       // Rows first on the stored half (contiguous, vectorised), then the small column fold.
-      for (long p = 0; p < k; ++p)
-        for (long a = 0; a < PJ; ++a) {
-          const long row = a + p * PJ;
-          multiply_row(src + row * hr, f + row * Qr, Z + a * hr, hr, p != 0);
-        }
-      for (long a = 0; a < PJ; ++a)
-        for (long b = 0; b < hJ; ++b) dst[a * hJ + b] = fold_half_columns(Z, PJ, Qr, QJ, a, b);
+      fold.apply(half + static_cast<size_t>(t) * hs, Z);
+      for (long a = 0; a < PJ; ++a) fold_half_columns_row(Z, PJ, Qr, QJ, a, dst + a * hJ);
     }
     F::exec_c2r(nb == 1 ? c2r1_.get() : c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
     const long orows = s_.out_rows, ocols = s_.out_cols;
@@ -548,7 +548,7 @@ class CpuBackend final : public Backend {
   int nt_ = 1;
   size_t per_thread_ = 0, filter_bytes_ = 0;
   std::vector<std::vector<FoldPlan<T>>> psi_;  // [n][source level]
-  std::vector<std::vector<T>> phi_;
+  std::vector<FoldPlan<T>> phi_;               // [source level], onto the level-J rows
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
   FftwPlan<T> r2c0_, c2r1_, c2rL_;
