@@ -168,8 +168,9 @@ TEST_CASE(product_periodize_half_matches_full) {
 }
 
 TEST_CASE(low_pass_row_then_column_fold_matches_half_periodisation) {
-  // The CPU low-pass branch: product and fold along rows on the stored half, then
-  // fold_half_columns_row (Hermitian mirror for the columns past Q/2). Odd coarse widths too.
+  // The CPU low-pass branch: product and fold along rows on the stored half, then the column
+  // fold from fold_half_columns_source's table (Hermitian mirror for the columns past Q/2).
+  // Odd coarse widths too.
   const long P = 8, Q = 12, hq = Q / 2 + 1;
   const auto half =
       to_complex<double>(half_of(dft2(random_grid(P, Q, true, 7), P, Q, false), P, Q));
@@ -190,16 +191,25 @@ TEST_CASE(low_pass_row_then_column_fold_matches_half_periodisation) {
         z.re += v.re * w;
         z.im += v.im * w;
       }
-    std::vector<Complex<double>> row(static_cast<size_t>(hk));
-    for (long a = 0; a < Pk; ++a) {
-      scatkit::detail::fold_half_columns_row(Z.data(), Pk, Q, Qk, a, row.data());
+    std::vector<int> idx;
+    std::vector<double> sign;
+    for (long q = 0; q < k; ++q)
+      for (long a = 0; a < Pk; ++a)
+        for (long b = 0; b < hk; ++b) {
+          int conj = 0;
+          idx.push_back(static_cast<int>(
+              scatkit::detail::fold_half_columns_source(Pk, Q, Qk, a, b, q, &conj)));
+          sign.push_back(conj);
+        }
+    std::vector<Complex<double>> out(static_cast<size_t>(Pk * hk));
+    scatkit::detail::fold_columns_gather(Z.data(), idx.data(), sign.data(), k, Pk * hk, out.data());
+    for (long a = 0; a < Pk; ++a)
       for (long b = 0; b < hk; ++b) {
         const auto h =
             scatkit::detail::product_periodize_half(half.data(), f.data(), P, Q, k, a, b);
-        const auto z = row[static_cast<size_t>(b)];
+        const auto z = out[static_cast<size_t>(a * hk + b)];
         CHECK(std::abs(cplx(h.re - z.re, h.im - z.im)) <= 1e-12);
       }
-    }
   }
 }
 

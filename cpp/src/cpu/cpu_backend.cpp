@@ -1,6 +1,7 @@
 // The FFTW engine: one image per worker at a time, every FFT planned once per Plan.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -202,12 +203,26 @@ class CpuBackend final : public Backend {
                                         RowSpans{0, static_cast<int>(hr), 0, 0});
       phi_.push_back(FoldPlan<T>::make(f.data(), s_.rows_at(lr), s_.cols_at(lr), spans, hr,
                                        s_.rows_at(J), hr));
+      // Then the columns, from a table of sources (fold_half_columns_source).
+      ColumnFold cf;
+      const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
+      cf.k = s_.cols_at(lr) / QJ;
+      for (long q = 0; q < cf.k; ++q)
+        for (long a = 0; a < PJ; ++a)
+          for (long b = 0; b < hJ; ++b) {
+            int conj = 1;
+            cf.idx.push_back(
+                static_cast<int>(fold_half_columns_source(PJ, s_.cols_at(lr), QJ, a, b, q, &conj)));
+            cf.sign.push_back(static_cast<T>(conj));
+          }
+      colfold_.push_back(std::move(cf));
     }
     // The check above assumed dense duplicated filters; the folds keep only their support.
     filter_bytes_ = 0;
     for (const auto& levels : psi_)
       for (const auto& f : levels) filter_bytes_ += f.bytes();
     for (const auto& f : phi_) filter_bytes_ += f.bytes();
+    for (const auto& cf : colfold_) filter_bytes_ += cf.idx.size() * (sizeof(int) + sizeof(T));
 
     row_src_.resize(static_cast<size_t>(P));
     col_src_.resize(static_cast<size_t>(Q));
@@ -382,15 +397,15 @@ class CpuBackend final : public Backend {
   void lowpass(const C<T>* half, size_t hs, int r, int nb, T* out, size_t c0,
                Workspace<T>& w) const {
     const int J = s_.J;
-    const long Qr = s_.cols_at(r);
     const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
     const FoldPlan<T>& fold = phi_[static_cast<size_t>(r)];
+    const ColumnFold& cf = colfold_[static_cast<size_t>(r)];
     C<T>* Z = w.Z.data();
     for (int t = 0; t < nb; ++t) {
       C<T>* dst = w.Ch.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * hJ);
       // Rows first on the stored half (contiguous, vectorised), then the small column fold.
       fold.apply(half + static_cast<size_t>(t) * hs, Z);
-      for (long a = 0; a < PJ; ++a) fold_half_columns_row(Z, PJ, Qr, QJ, a, dst + a * hJ);
+      fold_columns_gather(Z, cf.idx.data(), cf.sign.data(), cf.k, PJ * hJ, dst);
     }
     F::exec_c2r(nb == 1 ? c2r1_.get() : c2rL_.get(), fcp(w.Ch.data()), w.Cr.data());
     const long orows = s_.out_rows, ocols = s_.out_cols;
@@ -398,7 +413,8 @@ class CpuBackend final : public Backend {
       const T* src = w.Cr.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * QJ);
       T* dst = out + (c0 + static_cast<size_t>(t)) * static_cast<size_t>(orows * ocols);
       for (long i = 0; i < orows; ++i)
-        for (long j = 0; j < ocols; ++j) dst[i * ocols + j] = src[crop_source_index(QJ, i, j)];
+        std::memcpy(dst + i * ocols, src + crop_source_index(QJ, i, 0),
+                    static_cast<size_t>(ocols) * sizeof(T));
     }
   }
 
@@ -458,14 +474,26 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Full spectrum from its r2c half, row by row (same values as hermitian_at, vectorisable).
+  // Full spectrum from its r2c half, row by row (same values as hermitian_at). The mirrored
+  // columns are copied as whole complex words with the imaginary sign bit flipped (exactly -im),
+  // which compilers vectorise as a reversed copy.
   static void expand(const C<T>* half, long P, long Q, C<T>* full) {
     const long hq = Q / 2 + 1;
+    constexpr size_t kWords = sizeof(C<T>) / sizeof(std::uint64_t);
+    static_assert(kWords * sizeof(std::uint64_t) == sizeof(C<T>), "complex of 64-bit words");
+    std::uint64_t sign[kWords];  // the sign bit of im, at its place in memory
+    const C<T> neg{T(0), -T(0)};
+    std::memcpy(sign, &neg, sizeof neg);
     for (long r = 0; r < P; ++r) {
       C<T>* dst = full + r * Q;
       std::memcpy(static_cast<void*>(dst), half + r * hq, static_cast<size_t>(hq) * sizeof(C<T>));
       const C<T>* mirror = half + (r == 0 ? 0 : P - r) * hq;
-      for (long c = hq; c < Q; ++c) dst[c] = C<T>{mirror[Q - c].re, -mirror[Q - c].im};
+      for (long c = hq; c < Q; ++c) {
+        std::uint64_t v[kWords];
+        std::memcpy(v, &mirror[Q - c], sizeof v);
+        for (size_t i = 0; i < kWords; ++i) v[i] ^= sign[i];
+        std::memcpy(static_cast<void*>(&dst[c]), v, sizeof v);
+      }
     }
   }
 
@@ -548,7 +576,16 @@ class CpuBackend final : public Backend {
   int nt_ = 1;
   size_t per_thread_ = 0, filter_bytes_ = 0;
   std::vector<std::vector<FoldPlan<T>>> psi_;  // [n][source level]
-  std::vector<FoldPlan<T>> phi_;               // [source level], onto the level-J rows
+  // Low-pass column fold of one level: term q of coarse bin e is Z[idx[q*n+e]], imaginary part
+  // times sign[q*n+e], n = PJ * (QJ/2+1).
+  struct ColumnFold {
+    std::vector<int> idx;
+    std::vector<T> sign;
+    long k = 1;
+  };
+
+  std::vector<FoldPlan<T>> phi_;     // [source level], onto the level-J rows
+  std::vector<ColumnFold> colfold_;  // [source level]
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
   FftwPlan<T> r2c0_, c2r1_, c2rL_;

@@ -91,28 +91,37 @@ SCATKIT_HD Complex<T> product_periodize_half(const Complex<T>* half, const T* f,
   return Complex<T>{re, im};
 }
 
-/// Low-pass fold, second half: row a of the coarse PJ x QJ half spectrum (bins b <= QJ/2, hJ =
-/// QJ/2+1 of them) from Z, the PJ x (Qr/2+1) half grid already folded along rows (Z[a][c] =
-/// sum_p spec*phi at row a + p*PJ, column c). Bin b sums columns c = b + q*QJ, q < Qr/QJ, in
-/// increasing q; columns past Qr/2 come from the Hermitian mirror: row (-a) mod PJ, column
-/// Qr - c, conjugated; this holds because phi is even, so spec*phi stays Hermitian.
+/// Low-pass fold, second half: where term q of the coarse PJ x QJ half-spectrum bin (a, b),
+/// b <= QJ/2, lies in Z, the PJ x (Qr/2+1) half grid already folded along rows (Z[a][c] =
+/// sum_p spec*phi at row a + p*PJ, column c). The bin sums columns c = b + q*QJ, q < Qr/QJ, in
+/// increasing q. Columns past Qr/2 come from the Hermitian mirror, row (-a) mod PJ, column
+/// Qr - c, conjugated (then *conj is set to -1, else +1); this holds because phi is even, so
+/// spec*phi stays Hermitian. Returns the flat index in Z.
+SCATKIT_HD long fold_half_columns_source(long PJ, long Qr, long QJ, long a, long b, long q,
+                                         int* conj) {
+  const long hq = Qr / 2 + 1, c = b + q * QJ;
+  if (c < hq) {
+    *conj = 1;
+    return a * hq + c;
+  }
+  *conj = -1;
+  return (a == 0 ? 0 : PJ - a) * hq + (Qr - c);
+}
+
+/// out[e] = sum over q < k of Z[idx[q*n + e]], each imaginary part times sign[q*n + e] (+1, or
+/// -1 for a conjugate), added in increasing q, for e < n: the column fold of the low-pass
+/// branch from a table of fold_half_columns_source, in k passes without branches.
 template <class T>
-SCATKIT_HD void fold_half_columns_row(const Complex<T>* SCATKIT_RESTRICT Z, long PJ, long Qr,
-                                      long QJ, long a, Complex<T>* SCATKIT_RESTRICT out) {
-  const long hq = Qr / 2 + 1, hJ = QJ / 2 + 1, k = Qr / QJ;
-  const Complex<T>* z = Z + a * hq;
-  const Complex<T>* zm = Z + (a == 0 ? 0 : PJ - a) * hq;
-  for (long b = 0; b < hJ; ++b) out[b] = z[b];  // q = 0: b <= QJ/2 < hq
+SCATKIT_HD void fold_columns_gather(const Complex<T>* SCATKIT_RESTRICT Z, const int* idx,
+                                    const T* sign, long k, long n,
+                                    Complex<T>* SCATKIT_RESTRICT out) {
+  for (long e = 0; e < n; ++e) out[e] = Complex<T>{Z[idx[e]].re, sign[e] * Z[idx[e]].im};
   for (long q = 1; q < k; ++q) {
-    const long c0 = q * QJ;
-    const long split = hq - c0 < 0 ? 0 : (hq - c0 < hJ ? hq - c0 : hJ);  // first mirrored bin
-    for (long b = 0; b < split; ++b) {
-      out[b].re += z[c0 + b].re;
-      out[b].im += z[c0 + b].im;
-    }
-    for (long b = split; b < hJ; ++b) {
-      out[b].re += zm[Qr - c0 - b].re;
-      out[b].im -= zm[Qr - c0 - b].im;
+    const int* ix = idx + q * n;
+    const T* sg = sign + q * n;
+    for (long e = 0; e < n; ++e) {
+      out[e].re += Z[ix[e]].re;
+      out[e].im += sg[e] * Z[ix[e]].im;
     }
   }
 }
