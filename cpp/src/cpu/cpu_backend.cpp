@@ -1,6 +1,7 @@
 // The FFTW engine: one image per worker at a time, every FFT planned once per Plan.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -42,6 +43,100 @@ struct Workspace {
   AlignedBuffer<C<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
 };
 
+// One pass of a precomputed fold (FoldPlan): destination elements [dst, dst + len) are zeroed
+// (kZero), or set to (kStore) or incremented by (kAdd) the product of source elements
+// [src, src + len) with len filter values starting at FoldPlan::f2[f].
+struct FoldRun {
+  enum Kind : int { kZero, kStore, kAdd };
+  int kind = kZero;
+  int len = 0;  // complex elements
+  int src = 0, dst = 0, f = 0;
+};
+
+// y = sum over aliases of src * filter, folded onto a smaller grid, as a list of runs over the
+// filter's non-zero columns only; the filter is stored only there, duplicated per complex
+// component (see multiply_row_dup). The runs keep product_periodize's (p, q) alias order and
+// skip only exact zeros, so every sum equals product_periodize's; the first run reaching an
+// element stores, later ones add, and elements no run reaches are zeroed: y needs no clearing.
+template <class T>
+struct FoldPlan {
+  std::vector<FoldRun> runs;
+  std::vector<T> f2;
+
+  size_t bytes() const { return runs.size() * sizeof(FoldRun) + f2.size() * sizeof(T); }
+
+  // Filter f (rows x cols, zero outside spans) times a source with row stride src_stride:
+  // source row `row` folds onto destination row row % drows, column c onto c % dcols.
+  static FoldPlan make(const T* f, long rows, long cols, const std::vector<RowSpans>& spans,
+                       long src_stride, long drows, long dcols) {
+    FoldPlan fp;
+    const long n = drows * dcols;
+    std::vector<unsigned char> written(static_cast<size_t>(n), 0);
+    std::vector<FoldRun> body;  // the store and add runs
+    auto add = [](std::vector<FoldRun>& runs, int kind, long src, long dst, long len, long foff) {
+      FoldRun* last = runs.empty() ? nullptr : &runs.back();
+      if (last && last->kind == kind && last->src + last->len == src &&
+          last->dst + last->len == dst && last->f + 2 * last->len == foff) {
+        last->len += static_cast<int>(len);  // contiguous with the previous run: merge
+        return;
+      }
+      FoldRun r;
+      r.kind = kind;
+      r.len = static_cast<int>(len);
+      r.src = static_cast<int>(src);
+      r.dst = static_cast<int>(dst);
+      r.f = static_cast<int>(foff);
+      runs.push_back(r);
+    };
+    for (long row = 0; row < rows; ++row) {
+      const RowSpans& sp = spans[static_cast<size_t>(row)];
+      const long a = row % drows;
+      for (int seg = 0; seg < 2; ++seg) {
+        long c = seg == 0 ? sp.lo0 : sp.lo1;
+        const long end = seg == 0 ? sp.hi0 : sp.hi1;
+        while (c < end) {
+          const long c_end = std::min(end, (c / dcols + 1) * dcols);
+          const long d0 = a * dcols + c % dcols;
+          // Split where the destination switches between not yet written and written.
+          for (long i = 0; i < c_end - c;) {
+            const bool first = !written[static_cast<size_t>(d0 + i)];
+            long e = i;
+            for (; e < c_end - c && !written[static_cast<size_t>(d0 + e)] == first; ++e)
+              written[static_cast<size_t>(d0 + e)] = 1;
+            add(body, first ? FoldRun::kStore : FoldRun::kAdd, row * src_stride + c + i, d0 + i,
+                e - i, static_cast<long>(fp.f2.size()));
+            for (long m = i; m < e; ++m) fp.f2.insert(fp.f2.end(), 2, f[row * cols + c + m]);
+            i = e;
+          }
+          c = c_end;
+        }
+      }
+    }
+    // Zero runs first: they touch no element the others write.
+    for (long i = 0; i < n;) {
+      long e = i;
+      while (e < n && !written[static_cast<size_t>(e)]) ++e;
+      if (e > i) add(fp.runs, FoldRun::kZero, 0, i, e - i, 0);
+      i = e + 1;
+    }
+    fp.runs.insert(fp.runs.end(), body.begin(), body.end());
+    fp.runs.shrink_to_fit();
+    fp.f2.shrink_to_fit();
+    return fp;
+  }
+
+  void apply(const Complex<T>* src, Complex<T>* y) const {
+    const T* f = f2.data();
+    for (const FoldRun& r : runs) {
+      Complex<T>* dst = y + r.dst;
+      if (r.kind == FoldRun::kZero)
+        std::memset(static_cast<void*>(dst), 0, static_cast<size_t>(r.len) * sizeof(Complex<T>));
+      else
+        multiply_row_dup(src + r.src, f + r.f, dst, r.len, r.kind == FoldRun::kAdd);
+    }
+  }
+};
+
 template <class T>
 class CpuBackend final : public Backend {
   using F = Fftw<T>;
@@ -75,7 +170,6 @@ class CpuBackend final : public Backend {
     for (const auto& levels : fb.psi)
       for (const auto& f : levels) filt += 2 * f.size() * sizeof(T);
     for (const auto& f : fb.phi) filt += f.size() * sizeof(T);
-    filter_bytes_ = filt;
     const size_t total = per_thread_ * static_cast<size_t>(nt_) + filt;
     const size_t phys = physical_memory_bytes();
     if (phys && total > phys) throw_out_of_memory(total, "the transform workspace");
@@ -83,7 +177,6 @@ class CpuBackend final : public Backend {
     // Filters in the plan's precision, pre-scaled by 1/(P_r Q_r): this folds the 1/k^2 of
     // periodize_mean and the 1/n of every inverse FFT into one multiply.
     psi_.resize(fb.psi.size());
-    spans_.resize(fb.psi.size());
     // Filters are prepared in parallel (plan construction time matters too).
     std::atomic<size_t> next{0};
     std::mutex err_mutex;
@@ -105,8 +198,35 @@ class CpuBackend final : public Backend {
       for (auto& h : helpers) h.join();
     }
     if (err) std::rethrow_exception(err);
-    for (size_t r = 0; r < fb.phi.size(); ++r)
-      phi_.push_back(scaled(fb.phi[r], static_cast<int>(r)));
+    for (size_t r = 0; r < fb.phi.size(); ++r) {
+      const int lr = static_cast<int>(r);
+      const std::vector<T> f = scaled(fb.phi[r], lr);
+      const long hr = s_.cols_at(lr) / 2 + 1;
+      // The low-pass reads only the stored half columns [0, hr) of each row.
+      const std::vector<RowSpans> spans(static_cast<size_t>(s_.rows_at(lr)),
+                                        RowSpans{0, static_cast<int>(hr), 0, 0});
+      phi_.push_back(FoldPlan<T>::make(f.data(), s_.rows_at(lr), s_.cols_at(lr), spans, hr,
+                                       s_.rows_at(J), hr));
+      // Then the columns, from a table of sources (fold_half_columns_source).
+      ColumnFold cf;
+      const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
+      cf.k = s_.cols_at(lr) / QJ;
+      for (long q = 0; q < cf.k; ++q)
+        for (long a = 0; a < PJ; ++a)
+          for (long b = 0; b < hJ; ++b) {
+            int conj = 1;
+            cf.idx.push_back(
+                static_cast<int>(fold_half_columns_source(PJ, s_.cols_at(lr), QJ, a, b, q, &conj)));
+            cf.sign.push_back(static_cast<T>(conj));
+          }
+      colfold_.push_back(std::move(cf));
+    }
+    // The check above assumed dense duplicated filters; the folds keep only their support.
+    filter_bytes_ = 0;
+    for (const auto& levels : psi_)
+      for (const auto& f : levels) filter_bytes_ += f.bytes();
+    for (const auto& f : phi_) filter_bytes_ += f.bytes();
+    for (const auto& cf : colfold_) filter_bytes_ += cf.idx.size() * (sizeof(int) + sizeof(T));
 
     row_src_.resize(static_cast<size_t>(P));
     col_src_.resize(static_cast<size_t>(Q));
@@ -202,17 +322,18 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Wavelet n at every level: scaled, thresholded, row spans, stored duplicated.
+  // Wavelet n (level j = n / L) at every source level r: scaled, thresholded, and turned into
+  // the fold of a level-r full spectrum onto the level-j grid.
   void prepare_wavelet(FilterBank& fb, size_t n) {
+    const int j = static_cast<int>(n) / s_.L;
     for (size_t r = 0; r < fb.psi[n].size(); ++r) {
-      std::vector<T> f = scaled(fb.psi[n][r], static_cast<int>(r));
+      const int lr = static_cast<int>(r);
+      std::vector<T> f = scaled(fb.psi[n][r], lr);
       std::vector<double>().swap(fb.psi[n][r]);  // release the double copy right away
-      spans_[n].push_back(
-          sparsify_rows(f, s_.rows_at(static_cast<int>(r)), s_.cols_at(static_cast<int>(r))));
-      // Stored duplicated per complex component (see multiply_row_dup).
-      std::vector<T> f2(2 * f.size());
-      for (size_t i = 0; i < f.size(); ++i) f2[2 * i] = f2[2 * i + 1] = f[i];
-      psi_[n].push_back(std::move(f2));
+      const long Pr = s_.rows_at(lr), Qr = s_.cols_at(lr);
+      const std::vector<RowSpans> spans = sparsify_rows(f, Pr, Qr);
+      psi_[n].push_back(
+          FoldPlan<T>::make(f.data(), Pr, Qr, spans, Qr, s_.rows_at(j), s_.cols_at(j)));
     }
   }
 
@@ -275,23 +396,15 @@ class CpuBackend final : public Backend {
   void lowpass(const C<T>* half, size_t hs, int r, int nb, T* out, size_t c0,
                Workspace<T>& w) const {
     const int J = s_.J;
-    const long Qr = s_.cols_at(r);
     const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
-    const long k = 1L << (J - r);
-    const T* f = phi_[static_cast<size_t>(r)].data();
-    const long hr = Qr / 2 + 1;
+    const FoldPlan<T>& fold = phi_[static_cast<size_t>(r)];
+    const ColumnFold& cf = colfold_[static_cast<size_t>(r)];
     C<T>* Z = w.Z.data();
     for (int t = 0; t < nb; ++t) {
-      const C<T>* src = half + static_cast<size_t>(t) * hs;
       C<T>* dst = w.Ch.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * hJ);
       // Rows first on the stored half (contiguous, vectorised), then the small column fold.
-      for (long p = 0; p < k; ++p)
-        for (long a = 0; a < PJ; ++a) {
-          const long row = a + p * PJ;
-          multiply_row(src + row * hr, f + row * Qr, Z + a * hr, hr, p != 0);
-        }
-      for (long a = 0; a < PJ; ++a)
-        for (long b = 0; b < hJ; ++b) dst[a * hJ + b] = fold_half_columns(Z, PJ, Qr, QJ, a, b);
+      fold.apply(half + static_cast<size_t>(t) * hs, Z);
+      fold_columns_gather(Z, cf.idx.data(), cf.sign.data(), cf.k, PJ * hJ, dst);
     }
     (nb == 1 ? c2r1_ : c2rL_).c2r(w.Ch.data(), w.Cr.data(), w.S.data());
     const long orows = s_.out_rows, ocols = s_.out_cols;
@@ -299,7 +412,8 @@ class CpuBackend final : public Backend {
       const T* src = w.Cr.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * QJ);
       T* dst = out + (c0 + static_cast<size_t>(t)) * static_cast<size_t>(orows * ocols);
       for (long i = 0; i < orows; ++i)
-        for (long j = 0; j < ocols; ++j) dst[i * ocols + j] = src[crop_source_index(QJ, i, j)];
+        std::memcpy(dst + i * ocols, src + crop_source_index(QJ, i, 0),
+                    static_cast<size_t>(ocols) * sizeof(T));
     }
   }
 
@@ -307,34 +421,7 @@ class CpuBackend final : public Backend {
   // r2c into half (L spectra at level j).
   // y = fold(spec * psi[j*L+t] at level r, 2^(j-r)) on the level-j grid.
   void product_fold(const C<T>* spec, int r, int j, int t, C<T>* y) const {
-    const long Qr = s_.cols_at(r);
-    const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
-    const long k = 1L << (j - r);
-    const size_t n = static_cast<size_t>(j * s_.L + t);
-    const T* f = psi_[n][static_cast<size_t>(r)].data();
-    const RowSpans* spans = spans_[n][static_cast<size_t>(r)].data();
-    std::memset(static_cast<void*>(y), 0, static_cast<size_t>(Pj * Qj) * sizeof(C<T>));
-    // Fold the k x k aliases row by row over the filter's non-zero columns only. Aliases are
-    // visited in product_periodize's (p, q) order and the skipped terms are exact zeros, so
-    // every sum equals product_periodize's.
-    for (long p = 0; p < k; ++p) {
-      for (long a = 0; a < Pj; ++a) {
-        const long row = a + p * Pj;
-        const RowSpans& sp = spans[row];
-        C<T>* yrow = y + a * Qj;
-        const C<T>* srow = spec + row * Qr;
-        const T* frow = f + 2 * row * Qr;
-        for (int seg = 0; seg < 2; ++seg) {
-          long c = seg == 0 ? sp.lo0 : sp.lo1;
-          const long end = seg == 0 ? sp.hi0 : sp.hi1;
-          while (c < end) {
-            const long q_end = std::min(end, (c / Qj + 1) * Qj);
-            multiply_row_dup(srow + c, frow + 2 * c, yrow + (c % Qj), q_end - c, true);
-            c = q_end;
-          }
-        }
-      }
-    }
+    psi_[static_cast<size_t>(j * s_.L + t)][static_cast<size_t>(r)].apply(spec, y);
   }
 
   // The FFTs bandpass() runs at level j, alone (FFT-only timing).
@@ -386,14 +473,26 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Full spectrum from its r2c half, row by row (same values as hermitian_at, vectorisable).
+  // Full spectrum from its r2c half, row by row (same values as hermitian_at). The mirrored
+  // columns are copied as whole complex words with the imaginary sign bit flipped (exactly -im),
+  // which compilers vectorise as a reversed copy.
   static void expand(const C<T>* half, long P, long Q, C<T>* full) {
     const long hq = Q / 2 + 1;
+    constexpr size_t kWords = sizeof(C<T>) / sizeof(std::uint64_t);
+    static_assert(kWords * sizeof(std::uint64_t) == sizeof(C<T>), "complex of 64-bit words");
+    std::uint64_t sign[kWords];  // the sign bit of im, at its place in memory
+    const C<T> neg{T(0), -T(0)};
+    std::memcpy(sign, &neg, sizeof neg);
     for (long r = 0; r < P; ++r) {
       C<T>* dst = full + r * Q;
       std::memcpy(static_cast<void*>(dst), half + r * hq, static_cast<size_t>(hq) * sizeof(C<T>));
       const C<T>* mirror = half + (r == 0 ? 0 : P - r) * hq;
-      for (long c = hq; c < Q; ++c) dst[c] = C<T>{mirror[Q - c].re, -mirror[Q - c].im};
+      for (long c = hq; c < Q; ++c) {
+        std::uint64_t v[kWords];
+        std::memcpy(v, &mirror[Q - c], sizeof v);
+        for (size_t i = 0; i < kWords; ++i) v[i] ^= sign[i];
+        std::memcpy(static_cast<void*>(&dst[c]), v, sizeof v);
+      }
     }
   }
 
@@ -475,9 +574,17 @@ class CpuBackend final : public Backend {
   Schedule s_;
   int nt_ = 1;
   size_t per_thread_ = 0, filter_bytes_ = 0;
-  std::vector<std::vector<std::vector<T>>> psi_;
-  std::vector<std::vector<std::vector<RowSpans>>> spans_;  // [n][level][row]
-  std::vector<std::vector<T>> phi_;
+  std::vector<std::vector<FoldPlan<T>>> psi_;  // [n][source level]
+  // Low-pass column fold of one level: term q of coarse bin e is Z[idx[q*n+e]], imaginary part
+  // times sign[q*n+e], n = PJ * (QJ/2+1).
+  struct ColumnFold {
+    std::vector<int> idx;
+    std::vector<T> sign;
+    long k = 1;
+  };
+
+  std::vector<FoldPlan<T>> phi_;     // [source level], onto the level-J rows
+  std::vector<ColumnFold> colfold_;  // [source level]
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
   size_t scratch_ = 0;  // complex values of split-FFT scratch per worker

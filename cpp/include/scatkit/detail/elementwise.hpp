@@ -91,27 +91,39 @@ SCATKIT_HD Complex<T> product_periodize_half(const Complex<T>* half, const T* f,
   return Complex<T>{re, im};
 }
 
-/// Low-pass fold, second half: bin (a, b), b <= QJ/2, of the coarse PJ x QJ half spectrum from
-/// Z, the PJ x (Qr/2+1) half grid already folded along rows (Z[a][c] = sum_p spec*phi at row
-/// a + p*PJ, column c). Columns past Qr/2 come from the Hermitian mirror: row (-a) mod PJ,
-/// column Qr - c, conjugated; this holds because phi is even, so spec*phi stays Hermitian.
+/// Low-pass fold, second half: where term q of the coarse PJ x QJ half-spectrum bin (a, b),
+/// b <= QJ/2, lies in Z, the PJ x (Qr/2+1) half grid already folded along rows (Z[a][c] =
+/// sum_p spec*phi at row a + p*PJ, column c). The bin sums columns c = b + q*QJ, q < Qr/QJ, in
+/// increasing q. Columns past Qr/2 come from the Hermitian mirror, row (-a) mod PJ, column
+/// Qr - c, conjugated (then *conj is set to -1, else +1); this holds because phi is even, so
+/// spec*phi stays Hermitian. Returns the flat index in Z.
+SCATKIT_HD long fold_half_columns_source(long PJ, long Qr, long QJ, long a, long b, long q,
+                                         int* conj) {
+  const long hq = Qr / 2 + 1, c = b + q * QJ;
+  if (c < hq) {
+    *conj = 1;
+    return a * hq + c;
+  }
+  *conj = -1;
+  return (a == 0 ? 0 : PJ - a) * hq + (Qr - c);
+}
+
+/// out[e] = sum over q < k of Z[idx[q*n + e]], each imaginary part times sign[q*n + e] (+1, or
+/// -1 for a conjugate), added in increasing q, for e < n: the column fold of the low-pass
+/// branch from a table of fold_half_columns_source, in k passes without branches.
 template <class T>
-SCATKIT_HD Complex<T> fold_half_columns(const Complex<T>* Z, long PJ, long Qr, long QJ, long a,
-                                        long b) {
-  const long hq = Qr / 2 + 1, k = Qr / QJ;
-  const long am = a == 0 ? 0 : PJ - a;
-  T re = 0, im = 0;
-  for (long q = 0; q < k; ++q) {
-    const long c = b + q * QJ;
-    if (c < hq) {
-      re += Z[a * hq + c].re;
-      im += Z[a * hq + c].im;
-    } else {
-      re += Z[am * hq + (Qr - c)].re;
-      im -= Z[am * hq + (Qr - c)].im;
+SCATKIT_HD void fold_columns_gather(const Complex<T>* SCATKIT_RESTRICT Z, const int* idx,
+                                    const T* sign, long k, long n,
+                                    Complex<T>* SCATKIT_RESTRICT out) {
+  for (long e = 0; e < n; ++e) out[e] = Complex<T>{Z[idx[e]].re, sign[e] * Z[idx[e]].im};
+  for (long q = 1; q < k; ++q) {
+    const int* ix = idx + q * n;
+    const T* sg = sign + q * n;
+    for (long e = 0; e < n; ++e) {
+      out[e].re += Z[ix[e]].re;
+      out[e].im += sg[e] * Z[ix[e]].im;
     }
   }
-  return Complex<T>{re, im};
 }
 
 /// Modulus |z| of a complex value.
@@ -124,29 +136,11 @@ SCATKIT_HD T modulus(Complex<T> z) {
 #endif
 }
 
-/// One row segment of product_periodize: y[b] = s[b] * f[b] (accumulate: y[b] += ...), b < n.
-/// Visiting the k x k aliases in (p, q) order with the first one assigning gives bit-for-bit the
-/// sums of product_periodize; the row form lets CPU compilers vectorise it.
-template <class T>
-SCATKIT_HD void multiply_row(const Complex<T>* SCATKIT_RESTRICT s, const T* SCATKIT_RESTRICT f,
-                             Complex<T>* SCATKIT_RESTRICT y, long n, bool accumulate) {
-  const T* si = &s[0].re;
-  T* yo = &y[0].re;
-  if (accumulate) {
-    for (long b = 0; b < n; ++b) {
-      yo[2 * b] += si[2 * b] * f[b];
-      yo[2 * b + 1] += si[2 * b + 1] * f[b];
-    }
-  } else {
-    for (long b = 0; b < n; ++b) {
-      yo[2 * b] = si[2 * b] * f[b];
-      yo[2 * b + 1] = si[2 * b + 1] * f[b];
-    }
-  }
-}
-
-/// multiply_row with the filter stored duplicated, f2[2b] == f2[2b+1] == f[b]: the row becomes
-/// a plain elementwise product of 2n reals, which vectorises without shuffles. Same results.
+/// One row segment of product_periodize, y[b] = s[b] * f[b] (accumulate: y[b] += ...), b < n,
+/// with the filter stored duplicated, f2[2b] == f2[2b+1] == f[b]: the row becomes a plain
+/// elementwise product of 2n reals, which vectorises without shuffles. Visiting the k x k
+/// aliases in (p, q) order with the first one assigning gives bit-for-bit the sums of
+/// product_periodize.
 template <class T>
 SCATKIT_HD void multiply_row_dup(const Complex<T>* SCATKIT_RESTRICT s, const T* SCATKIT_RESTRICT f2,
                                  Complex<T>* SCATKIT_RESTRICT y, long n, bool accumulate) {
