@@ -5,12 +5,15 @@
 // Even summed over every pixel of the largest grid, the skipped terms change a Fourier filter
 // value by less than 1e-19, far below double rounding of its O(1) peak, so the filters equal
 // Kymatio's to rounding while construction touches only the pixels that matter.
+#include "filter_bank.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <complex>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cpu/fftw_plan.hpp"
@@ -129,21 +132,14 @@ std::vector<double> fold(const std::vector<double>& f, long P, long Q, int r) {
 
 }  // namespace
 
-FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
-                            int threads) {
+void detail::make_filters(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
+                          int threads, const FilterSink& sink) {
   const long P = static_cast<long>(padded_rows), Q = static_cast<long>(padded_cols);
   if (J < 1 || L < 1 || (P % (1L << J)) != 0 || (Q % (1L << J)) != 0)
     throw InvalidArgument(
         "make_filter_bank needs J >= 1, L >= 1 and a padded grid divisible "
         "by 2^J.");
-  FilterBank fb;
-  fb.rows = padded_rows;
-  fb.cols = padded_cols;
-  fb.J = J;
-  fb.L = L;
   const int n_psi = J * L;
-  fb.psi.resize(static_cast<size_t>(n_psi));
-  fb.phi.resize(static_cast<size_t>(J));
   const int max_level = std::max(J - 1, 1) - 1;
 
   // Filter n < n_psi is wavelet n, filter n_psi the low-pass; task i builds filters 2i, 2i+1.
@@ -167,14 +163,10 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
     for (size_t i = 0; i < out.size(); ++i) out[i] -= K * tmp[i];
   };
   auto store = [&](int n, std::vector<double>& four) {
-    if (n == n_psi) {
-      for (int r = 0; r < J; ++r) fb.phi[r] = r == 0 ? four : fold(four, P, Q, r);
-      return;
-    }
-    const int levels = std::min(n / L, max_level) + 1;
-    auto& dst = fb.psi[static_cast<size_t>(n)];
-    dst.resize(static_cast<size_t>(levels));
-    for (int r = 0; r < levels; ++r) dst[r] = r == 0 ? four : fold(four, P, Q, r);
+    const int levels = n == n_psi ? J : std::min(n / L, max_level) + 1;
+    std::vector<std::vector<double>> dst(static_cast<size_t>(levels));
+    for (int r = levels - 1; r >= 0; --r) dst[r] = r == 0 ? std::move(four) : fold(four, P, Q, r);
+    sink(n, dst);
   };
   std::atomic<int> next{0};
   std::mutex err_mutex;
@@ -206,6 +198,24 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
   worker();
   for (auto& th : pool) th.join();
   if (err) std::rethrow_exception(err);
+}
+
+FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
+                            int threads) {
+  FilterBank fb;
+  fb.rows = padded_rows;
+  fb.cols = padded_cols;
+  fb.J = J;
+  fb.L = L;
+  fb.psi.resize(static_cast<size_t>(std::max(J * L, 0)));
+  fb.phi.resize(static_cast<size_t>(std::max(J, 0)));
+  detail::make_filters(padded_rows, padded_cols, J, L, threads,
+                       [&](int n, std::vector<std::vector<double>>& levels) {
+                         if (n == J * L)
+                           fb.phi = std::move(levels);
+                         else
+                           fb.psi[static_cast<size_t>(n)] = std::move(levels);
+                       });
   return fb;
 }
 
