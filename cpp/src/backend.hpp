@@ -32,9 +32,9 @@ struct PlanAccess {
   static Backend& backend(Plan& p);
 };
 
-/// The FFTW engine. Consumes fb: each double-precision filter is released once converted, so
-/// the filter bank and the engine's own copy never both exist in full.
-std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s, FilterBank& fb);
+/// The FFTW engine. Builds its own filters (make_filters) and converts each as it comes, so the
+/// double-precision filter bank never exists in full.
+std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s);
 
 /// Instruction set of the CPU engine variant in use ("avx2" or "baseline").
 const char* cpu_isa();

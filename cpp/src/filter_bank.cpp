@@ -294,31 +294,19 @@ void derive_filter(const double* f, double* out, long P, long Q, Derive op) {
   }
 }
 
-}  // namespace detail
-
-FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
-                            int threads) {
-  return detail::make_filter_bank(padded_rows, padded_cols, J, L, threads, true);
-}
-
-namespace detail {
-
-FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
-                            int threads, bool symmetries) {
+void make_filters(std::size_t padded_rows, std::size_t padded_cols, int J, int L, int threads,
+                  const FilterSink& sink, bool symmetries) {
   const long P = static_cast<long>(padded_rows), Q = static_cast<long>(padded_cols);
   if (J < 1 || L < 1 || (P % (1L << J)) != 0 || (Q % (1L << J)) != 0)
     throw InvalidArgument(
         "make_filter_bank needs J >= 1, L >= 1 and a padded grid divisible "
         "by 2^J.");
-  FilterBank fb;
-  fb.rows = padded_rows;
-  fb.cols = padded_cols;
-  fb.J = J;
-  fb.L = L;
   const int n_psi = J * L;
-  fb.psi.resize(static_cast<size_t>(n_psi));
-  fb.phi.resize(static_cast<size_t>(J));
   const int max_level = std::max(J - 1, 1) - 1;
+  // Filters under construction; each family (a filter from the formula and the wavelets derived
+  // from it) goes to the sink, and is released, as soon as it is complete.
+  std::vector<std::vector<std::vector<double>>> psi(static_cast<size_t>(n_psi));
+  std::vector<std::vector<double>> phi(static_cast<size_t>(J));
 
   // Filters computed from the formula: every wavelet that is not derived from another, then
   // the low-pass (index n_psi); task i builds direct[2i] and direct[2i+1] (with one FFT) and
@@ -375,30 +363,39 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
   };
   // Level 0 of filter n, P * Q values to fill.
   auto level0 = [&](int n) -> std::vector<double>& {
-    std::vector<double>& f = n == n_psi ? fb.phi[0] : fb.psi[static_cast<size_t>(n)].emplace_back();
+    std::vector<double>& f = n == n_psi ? phi[0] : psi[static_cast<size_t>(n)].emplace_back();
     f.resize(static_cast<size_t>(P * Q));
     return f;
   };
   // Levels 1.. of filter n from its level 0.
   auto fold_levels = [&](int n) {
     if (n == n_psi) {
-      for (int r = 1; r < J; ++r) fb.phi[r] = fold(fb.phi[0], P, Q, r);
+      for (int r = 1; r < J; ++r) phi[r] = fold(phi[0], P, Q, r);
       return;
     }
-    auto& dst = fb.psi[static_cast<size_t>(n)];
+    auto& dst = psi[static_cast<size_t>(n)];
     const int levels = std::min(n / L, max_level) + 1;
     for (int r = 1; r < levels; ++r) dst.push_back(fold(dst[0], P, Q, r));
   };
   // After level 0 of n is filled: its levels, and the wavelets derived from it with theirs.
   auto finish = [&](int n) {
     fold_levels(n);
-    if (n == n_psi) return;
-    for (const int m : derived[static_cast<size_t>(n)]) {
-      const Derivation& d = how[static_cast<size_t>(m)];
-      const double* src = fb.psi[static_cast<size_t>(d.src)][0].data();
-      derive_filter(src, level0(m).data(), P, Q, d.op);
-      fold_levels(m);
-    }
+    if (n != n_psi)
+      for (const int m : derived[static_cast<size_t>(n)]) {
+        const Derivation& d = how[static_cast<size_t>(m)];
+        const double* src = psi[static_cast<size_t>(d.src)][0].data();
+        derive_filter(src, level0(m).data(), P, Q, d.op);
+        fold_levels(m);
+      }
+    // The family is complete: hand it over.
+    const auto give = [&](int m) {
+      if (m == n_psi) return sink(m, phi);
+      sink(m, psi[static_cast<size_t>(m)]);
+      std::vector<std::vector<double>>().swap(psi[static_cast<size_t>(m)]);
+    };
+    give(n);
+    if (n != n_psi)
+      for (const int m : derived[static_cast<size_t>(n)]) give(m);
   };
   std::atomic<int> next{0};
   std::mutex err_mutex;
@@ -432,8 +429,34 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
   worker();
   for (auto& th : pool) th.join();
   if (err) std::rethrow_exception(err);
+}
+
+FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
+                            int threads, bool symmetries) {
+  FilterBank fb;
+  fb.rows = padded_rows;
+  fb.cols = padded_cols;
+  fb.J = J;
+  fb.L = L;
+  fb.psi.resize(static_cast<size_t>(std::max(J * L, 0)));
+  fb.phi.resize(static_cast<size_t>(std::max(J, 0)));
+  make_filters(
+      padded_rows, padded_cols, J, L, threads,
+      [&](int n, std::vector<std::vector<double>>& levels) {
+        if (n == J * L)
+          fb.phi = std::move(levels);
+        else
+          fb.psi[static_cast<size_t>(n)] = std::move(levels);
+      },
+      symmetries);
   return fb;
 }
 
 }  // namespace detail
+
+FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
+                            int threads) {
+  return detail::make_filter_bank(padded_rows, padded_cols, J, L, threads, true);
+}
+
 }  // namespace scatkit

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "scatkit/scattering2d.hpp"
@@ -34,6 +35,17 @@ std::vector<Derivation> derivations(long P, long Q, int J, int L, bool allow);
 
 /// out (P x Q) = op applied to the level-0 filter f (P x Q); P == Q for the quarter turns.
 void derive_filter(const double* f, double* out, long P, long Q, Derive op);
+
+/// Receives filter n with its levels: n < J*L is wavelet n (levels as FilterBank::psi[n]),
+/// n == J*L the low-pass (levels as FilterBank::phi). Called from the construction threads,
+/// concurrently for different n; it may keep or release the levels.
+using FilterSink = std::function<void(int n, std::vector<std::vector<double>>& levels)>;
+
+/// Builds the filters of make_filter_bank() and hands each to sink as soon as it (with the
+/// wavelets derived from it) is complete, so the whole double-precision bank never needs to
+/// exist at once.
+void make_filters(std::size_t padded_rows, std::size_t padded_cols, int J, int L, int threads,
+                  const FilterSink& sink, bool symmetries = true);
 
 /// make_filter_bank(), optionally without the symmetries (every wavelet from the formula).
 FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,

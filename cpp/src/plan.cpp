@@ -47,13 +47,14 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
        << (phys >> 20) << " MiB.";
     throw OutOfMemory(os.str());
   }
-  FilterBank fb =
-      make_filter_bank(static_cast<std::size_t>(impl_->sched.P),
-                       static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L, cfg.threads);
-  if (cfg.device == Device::CUDA)
+  if (cfg.device == Device::CUDA) {
+    const FilterBank fb =
+        make_filter_bank(static_cast<std::size_t>(impl_->sched.P),
+                         static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L, cfg.threads);
     impl_->backend = detail::make_cuda_backend(cfg, impl_->sched, fb);
-  else
-    impl_->backend = detail::make_cpu_backend(cfg, impl_->sched, fb);
+  } else {
+    impl_->backend = detail::make_cpu_backend(cfg, impl_->sched);  // builds its own filters
+  }
 }
 
 Plan::~Plan() = default;

@@ -13,6 +13,7 @@
 #include "cpu/fftw_plan.hpp"
 #include "cpu/split_fft.hpp"
 #include "cpu/thread_pool.hpp"
+#include "filter_bank.hpp"
 #include "scatkit/detail/elementwise.hpp"
 #include "support.hpp"
 
@@ -73,6 +74,10 @@ struct FoldPlan {
     const long n = drows * dcols;
     std::vector<unsigned char> written(static_cast<size_t>(n), 0);
     std::vector<FoldRun> body;  // the store and add runs
+    size_t values = 0;
+    for (const RowSpans& sp : spans)
+      values += static_cast<size_t>(sp.hi0 - sp.lo0 + sp.hi1 - sp.lo1);
+    fp.f2.reserve(2 * values);
     auto add = [](std::vector<FoldRun>& runs, int kind, long src, long dst, long len, long foff) {
       FoldRun* last = runs.empty() ? nullptr : &runs.back();
       if (last && last->kind == kind && last->src + last->len == src &&
@@ -142,7 +147,7 @@ class CpuBackend final : public Backend {
   using F = Fftw<T>;
 
  public:
-  CpuBackend(const Config& cfg, const Schedule& s, FilterBank& fb) : s_(s) {
+  CpuBackend(const Config& cfg, const Schedule& s) : s_(s) {
     const int J = s.J, L = s.L;
     const long P = s.P, Q = s.Q;
     int nt = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::thread::hardware_concurrency());
@@ -166,61 +171,28 @@ class CpuBackend final : public Backend {
     for (int r = 0; r <= J; ++r)
       scratch_ = std::max(scratch_, GridFft<T>::scratch_size(s.rows_at(r), s.cols_at(r)));
     per_thread_ += sizeof(C<T>) * scratch_;
+    // Filters: at most every wavelet at levels 0..j stored densely and duplicated.
     size_t filt = 0;
-    for (const auto& levels : fb.psi)
-      for (const auto& f : levels) filt += 2 * f.size() * sizeof(T);
-    for (const auto& f : fb.phi) filt += f.size() * sizeof(T);
+    for (int j = 0; j < J; ++j)
+      for (int r = 0; r <= j; ++r)
+        filt += 2 * static_cast<size_t>(L) * pq / (size_t{1} << (2 * r)) * sizeof(T);
+    filt += 2 * pq * sizeof(T);
     const size_t total = per_thread_ * static_cast<size_t>(nt_) + filt;
     const size_t phys = physical_memory_bytes();
     if (phys && total > phys) throw_out_of_memory(total, "the transform workspace");
 
     // Filters in the plan's precision, pre-scaled by 1/(P_r Q_r): this folds the 1/k^2 of
-    // periodize_mean and the 1/n of every inverse FFT into one multiply.
-    psi_.resize(fb.psi.size());
-    // Filters are prepared in parallel (plan construction time matters too).
-    std::atomic<size_t> next{0};
-    std::mutex err_mutex;
-    std::exception_ptr err;
-    auto prepare = [&]() {
-      try {
-        for (size_t n = next++; n < fb.psi.size(); n = next++) prepare_wavelet(fb, n);
-      } catch (...) {  // e.g. bad_alloc: rethrown on the constructing thread below
-        std::lock_guard<std::mutex> lock(err_mutex);
-        if (!err) err = std::current_exception();
-        next = fb.psi.size();
-      }
-    };
-    {
-      std::vector<std::thread> helpers;
-      for (int i = 1; i < std::min<int>(nt_, static_cast<int>(fb.psi.size())); ++i)
-        helpers.emplace_back(prepare);
-      prepare();
-      for (auto& h : helpers) h.join();
-    }
-    if (err) std::rethrow_exception(err);
-    for (size_t r = 0; r < fb.phi.size(); ++r) {
-      const int lr = static_cast<int>(r);
-      const std::vector<T> f = scaled(fb.phi[r], lr);
-      const long hr = s_.cols_at(lr) / 2 + 1;
-      // The low-pass reads only the stored half columns [0, hr) of each row.
-      const std::vector<RowSpans> spans(static_cast<size_t>(s_.rows_at(lr)),
-                                        RowSpans{0, static_cast<int>(hr), 0, 0});
-      phi_.push_back(FoldPlan<T>::make(f.data(), s_.rows_at(lr), s_.cols_at(lr), spans, hr,
-                                       s_.rows_at(J), hr));
-      // Then the columns, from a table of sources (fold_half_columns_source).
-      ColumnFold cf;
-      const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
-      cf.k = s_.cols_at(lr) / QJ;
-      for (long q = 0; q < cf.k; ++q)
-        for (long a = 0; a < PJ; ++a)
-          for (long b = 0; b < hJ; ++b) {
-            int conj = 1;
-            cf.idx.push_back(
-                static_cast<int>(fold_half_columns_source(PJ, s_.cols_at(lr), QJ, a, b, q, &conj)));
-            cf.sign.push_back(static_cast<T>(conj));
-          }
-      colfold_.push_back(std::move(cf));
-    }
+    // periodize_mean and the 1/n of every inverse FFT into one multiply. Each is converted as
+    // soon as it is built (in parallel: plan construction time matters too) and its double
+    // copy released, so the double-precision bank never exists in full.
+    psi_.resize(static_cast<size_t>(J * L));
+    make_filters(static_cast<size_t>(P), static_cast<size_t>(Q), J, L, cfg.threads,
+                 [this](int n, std::vector<std::vector<double>>& levels) {
+                   if (n < s_.J * s_.L)
+                     prepare_wavelet(static_cast<size_t>(n), levels);
+                   else
+                     prepare_lowpass(levels);
+                 });
     // The check above assumed dense duplicated filters; the folds keep only their support.
     filter_bytes_ = 0;
     for (const auto& levels : psi_)
@@ -324,16 +296,45 @@ class CpuBackend final : public Backend {
 
   // Wavelet n (level j = n / L) at every source level r: scaled, thresholded, and turned into
   // the fold of a level-r full spectrum onto the level-j grid.
-  void prepare_wavelet(FilterBank& fb, size_t n) {
+  void prepare_wavelet(size_t n, std::vector<std::vector<double>>& levels) {
     const int j = static_cast<int>(n) / s_.L;
-    for (size_t r = 0; r < fb.psi[n].size(); ++r) {
+    for (size_t r = 0; r < levels.size(); ++r) {
       const int lr = static_cast<int>(r);
-      std::vector<T> f = scaled(fb.psi[n][r], lr);
-      std::vector<double>().swap(fb.psi[n][r]);  // release the double copy right away
+      std::vector<T> f = scaled(levels[r], lr);
+      std::vector<double>().swap(levels[r]);  // release the double copy right away
       const long Pr = s_.rows_at(lr), Qr = s_.cols_at(lr);
       const std::vector<RowSpans> spans = sparsify_rows(f, Pr, Qr);
       psi_[n].push_back(
           FoldPlan<T>::make(f.data(), Pr, Qr, spans, Qr, s_.rows_at(j), s_.cols_at(j)));
+    }
+  }
+
+  // The low-pass at every source level r: row fold onto the level-J rows of Z, column table.
+  void prepare_lowpass(std::vector<std::vector<double>>& levels) {
+    const int J = s_.J;
+    for (size_t r = 0; r < levels.size(); ++r) {
+      const int lr = static_cast<int>(r);
+      const std::vector<T> f = scaled(levels[r], lr);
+      std::vector<double>().swap(levels[r]);
+      const long hr = s_.cols_at(lr) / 2 + 1;
+      // The low-pass reads only the stored half columns [0, hr) of each row.
+      const std::vector<RowSpans> spans(static_cast<size_t>(s_.rows_at(lr)),
+                                        RowSpans{0, static_cast<int>(hr), 0, 0});
+      phi_.push_back(FoldPlan<T>::make(f.data(), s_.rows_at(lr), s_.cols_at(lr), spans, hr,
+                                       s_.rows_at(J), hr));
+      // Then the columns, from a table of sources (fold_half_columns_source).
+      ColumnFold cf;
+      const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
+      cf.k = s_.cols_at(lr) / QJ;
+      for (long q = 0; q < cf.k; ++q)
+        for (long a = 0; a < PJ; ++a)
+          for (long b = 0; b < hJ; ++b) {
+            int conj = 1;
+            cf.idx.push_back(
+                static_cast<int>(fold_half_columns_source(PJ, s_.cols_at(lr), QJ, a, b, q, &conj)));
+            cf.sign.push_back(static_cast<T>(conj));
+          }
+      colfold_.push_back(std::move(cf));
     }
   }
 
@@ -605,15 +606,13 @@ class CpuBackend final : public Backend {
 #define SCATKIT_CAT(a, b) SCATKIT_CAT2(a, b)
 
 std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
-                                                                         const Schedule& s,
-                                                                         FilterBank& fb);
+                                                                         const Schedule& s);
 std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const Config& cfg,
-                                                                         const Schedule& s,
-                                                                         FilterBank& fb) {
+                                                                         const Schedule& s) {
 #if !defined(SCATKIT_FLOAT_ONLY)
-  if (cfg.precision == Precision::Float64) return std::make_unique<CpuBackend<double>>(cfg, s, fb);
+  if (cfg.precision == Precision::Float64) return std::make_unique<CpuBackend<double>>(cfg, s);
 #endif
-  return std::make_unique<CpuBackend<float>>(cfg, s, fb);
+  return std::make_unique<CpuBackend<float>>(cfg, s);
 }
 
 }  // namespace detail

@@ -6,11 +6,9 @@
 namespace scatkit {
 namespace detail {
 
-std::unique_ptr<Backend> make_cpu_backend_base(const Config& cfg, const Schedule& s,
-                                               FilterBank& fb);
+std::unique_ptr<Backend> make_cpu_backend_base(const Config& cfg, const Schedule& s);
 #if defined(SCATKIT_HAVE_AVX2_VARIANT)
-std::unique_ptr<Backend> make_cpu_backend_avx2(const Config& cfg, const Schedule& s,
-                                               FilterBank& fb);
+std::unique_ptr<Backend> make_cpu_backend_avx2(const Config& cfg, const Schedule& s);
 #endif
 
 const char* cpu_isa() {
@@ -21,11 +19,11 @@ const char* cpu_isa() {
   return "baseline";
 }
 
-std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s, FilterBank& fb) {
+std::unique_ptr<Backend> make_cpu_backend(const Config& cfg, const Schedule& s) {
 #if defined(SCATKIT_HAVE_AVX2_VARIANT)
-  if (std::string(cpu_isa()) == "avx2") return make_cpu_backend_avx2(cfg, s, fb);
+  if (std::string(cpu_isa()) == "avx2") return make_cpu_backend_avx2(cfg, s);
 #endif
-  return make_cpu_backend_base(cfg, s, fb);
+  return make_cpu_backend_base(cfg, s);
 }
 
 }  // namespace detail
