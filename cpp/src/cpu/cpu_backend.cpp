@@ -110,7 +110,11 @@ struct FoldPlan {
               written[static_cast<size_t>(d0 + e)] = 1;
             add(body, first ? FoldRun::kStore : FoldRun::kAdd, row * src_stride + c + i, d0 + i,
                 e - i, static_cast<long>(fp.f2.size()));
-            for (long m = i; m < e; ++m) fp.f2.insert(fp.f2.end(), 2, f[row * cols + c + m]);
+            const size_t off = fp.f2.size();
+            fp.f2.resize(off + 2 * static_cast<size_t>(e - i));
+            T* dup = fp.f2.data() + off;
+            const T* fr = f + row * cols + c;
+            for (long m = i; m < e; ++m, dup += 2) dup[0] = dup[1] = fr[m];
             i = e;
           }
           c = c_end;
@@ -351,7 +355,7 @@ class CpuBackend final : public Backend {
   }
   static void zero_workspace(Workspace<T>& w) {
     zero(w.R), zero(w.H), zero(w.X), zero(w.Y), zero(w.U), zero(w.V1h);
-    zero(w.V), zero(w.V2h), zero(w.Ch), zero(w.Cr), zero(w.Z), zero(w.S);
+    zero(w.V), zero(w.V2h), zero(w.Ch), zero(w.Cr), zero(w.Z);  // w.S is written before read
   }
 
   // Level r band-passes all L angles in one batched FFT (small grids) or one angle at a time.
