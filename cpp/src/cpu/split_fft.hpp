@@ -334,9 +334,12 @@ class AxisFft {
     // Blocks start at multiples of kL: when kL % m == 0 every block has the same twiddles.
     const bool same_tw = kL % m_ == 0;
     const bool contiguous = m_ % kL == 0;  // a block is one line's run of k1
+    long lane_off[kL];
+    for (int i = 0; i < kL; ++i) lane_off[i] = (i / m_) * ld_ + i % m_;
     if (same_tw) fill_lane_twiddles(0, p, wr, wi);
     for (long v0 = 0; v0 < lanes; v0 += kL) {
       const int nb = static_cast<int>(std::min<long>(kL, lanes - v0));
+      const long line = v0 / m_, k1 = v0 - line * m_;  // of the block's first lane
       if (!same_tw && !contiguous) fill_lane_twiddles(v0, p, wr, wi);
       for (int j = 0; j < p; ++j) {
         const T* src = &y[j * lanes + v0].re;
@@ -345,8 +348,8 @@ class AxisFft {
           std::memcpy(part, src, static_cast<size_t>(nb) * sizeof(C));
           src = part;
         }
-        const T* twr = contiguous ? &twr_[static_cast<size_t>(2 * (j * m_ + v0 % m_))] : wr[j];
-        const T* twi = contiguous ? &twi_[static_cast<size_t>(2 * (j * m_ + v0 % m_))] : wi[j];
+        const T* twr = contiguous ? &twr_[static_cast<size_t>(2 * (j * m_ + k1))] : wr[j];
+        const T* twi = contiguous ? &twi_[static_cast<size_t>(2 * (j * m_ + k1))] : wi[j];
         for (int v = 0; v < kVecs; ++v) {
           const int o = v * (kF / kVecs);
           in[j][v] = cmul<T>(load_vec(src + o), load_vec(twr + o), load_vec(twi + o));
@@ -354,13 +357,16 @@ class AxisFft {
       }
       dft_.run(in, out, backward_);
       if (contiguous && nb == kL) {
-        T* base = &a[(v0 / m_) * ld_ + v0 % m_].re;
+        T* base = &a[line * ld_ + k1].re;
         for (int k2 = 0; k2 < p; ++k2)
           for (int v = 0; v < kVecs; ++v)
             store_vec(base + 2 * m_ * k2 + v * (kF / kVecs), out[k2][v]);
         continue;
       }
-      for (int i = 0; i < nb; ++i) dst[i] = ((v0 + i) / m_) * ld_ + (v0 + i) % m_;
+      if (same_tw)  // the block starts a line: offsets repeat from block to block
+        for (int i = 0; i < nb; ++i) dst[i] = line * ld_ + lane_off[i];
+      else
+        for (int i = 0; i < nb; ++i) dst[i] = ((v0 + i) / m_) * ld_ + (v0 + i) % m_;
       if (same_tw && nb == kL) {  // whole lines of m values each
         const size_t bytes = static_cast<size_t>(m_) * sizeof(C);
         for (int k2 = 0; k2 < p; ++k2) {
