@@ -61,13 +61,14 @@ void execute_cuda(scatkit::Plan& plan,
                   std::uintptr_t stream) {
   const int dev = plan.config().device_id;
   if (plan.config().device != scatkit::Device::CUDA)
-    throw scatkit::InvalidArgument("this plan runs on the CPU but was given CUDA arrays; build it "
-                                   "with device='cuda' or pass host arrays.");
-  if (in.device_id() != dev || out.device_id() != dev)
     throw scatkit::InvalidArgument(
-        "this plan runs on cuda:" + std::to_string(dev) + " but the input is on cuda:" +
-        std::to_string(in.device_id()) + " and the output on cuda:" +
-        std::to_string(out.device_id()) + ".");
+        "this plan runs on the CPU but was given CUDA arrays; build it "
+        "with device='cuda' or pass host arrays.");
+  if (in.device_id() != dev || out.device_id() != dev)
+    throw scatkit::InvalidArgument("this plan runs on cuda:" + std::to_string(dev) +
+                                   " but the input is on cuda:" + std::to_string(in.device_id()) +
+                                   " and the output on cuda:" + std::to_string(out.device_id()) +
+                                   ".");
   execute_checked<T>(plan, in, out, stream);
 }
 
