@@ -1,21 +1,43 @@
 // The FFTW engine: one image per worker at a time, every FFT planned once per Plan.
+#include <fftw3.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "backend.hpp"
 #include "cpu/fftw_plan.hpp"
-#include "cpu/split_fft.hpp"
 #include "cpu/thread_pool.hpp"
 #include "filter_bank.hpp"
 #include "scatkit/detail/elementwise.hpp"
 #include "support.hpp"
+
+// The AVX2 variant of this file (SCATKIT_TARGET_AVX2, see cpu_dispatch.cpp) is compiled without
+// -mavx2: only the code below this point targets AVX2. Every inline function of the headers
+// above is compiled for the baseline in both variants, so whichever copy the linker keeps runs
+// on any x86-64; the engine itself and the split FFTs have internal linkage. (With -mavx2 on
+// the whole file, the linker could keep AVX2 copies of shared inline functions, such as the
+// thread pool's, and the baseline engine would then fault on a processor without AVX2.)
+#if defined(SCATKIT_TARGET_AVX2)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#endif
+#define SCATKIT_SPLIT_FFT_AVX 1
+#endif
+
+#include "cpu/split_fft.hpp"
 
 namespace scatkit {
 namespace detail {
@@ -621,3 +643,11 @@ std::unique_ptr<Backend> SCATKIT_CAT(make_cpu_backend_, SCATKIT_CPU_ISA)(const C
 
 }  // namespace detail
 }  // namespace scatkit
+
+#if defined(SCATKIT_TARGET_AVX2)
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif

@@ -94,9 +94,10 @@ struct Guru<double> {
   }
 };
 
-/// SIMD vectors of T (GCC/Clang vector extension): 32 bytes with AVX, 16 bytes otherwise. A
+/// SIMD vectors of T (GCC/Clang vector extension): 32 bytes with AVX (or in code compiled under
+/// an AVX2 target pragma, SCATKIT_SPLIT_FFT_AVX), 16 bytes otherwise. A
 /// block of the p-point DFT is 64 bytes of interleaved complex values, kVecs vectors.
-#if defined(__AVX__)
+#if defined(__AVX__) || defined(SCATKIT_SPLIT_FFT_AVX)
 constexpr int kVecBytes = 32;
 #else
 constexpr int kVecBytes = 16;

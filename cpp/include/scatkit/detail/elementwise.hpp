@@ -9,10 +9,18 @@
 
 #if defined(__CUDACC__)
 #define SCATKIT_HD __host__ __device__ __forceinline__
+#define SCATKIT_HD_LOOP __host__ __device__ __forceinline__
 #define SCATKIT_RESTRICT __restrict__
 #else
 #define SCATKIT_HD inline
 #define SCATKIT_RESTRICT __restrict
+// Row loops are always inlined on the host, so the CPU engine's AVX2 code vectorises them with
+// its own instruction set (a shared out-of-line copy is compiled for the baseline).
+#if defined(__GNUC__)
+#define SCATKIT_HD_LOOP inline __attribute__((always_inline))
+#else
+#define SCATKIT_HD_LOOP inline
+#endif
 #endif
 
 namespace scatkit {
@@ -112,9 +120,9 @@ SCATKIT_HD long fold_half_columns_source(long PJ, long Qr, long QJ, long a, long
 /// -1 for a conjugate), added in increasing q, for e < n: the column fold of the low-pass
 /// branch from a table of fold_half_columns_source, in k passes without branches.
 template <class T>
-SCATKIT_HD void fold_columns_gather(const Complex<T>* SCATKIT_RESTRICT Z, const int* idx,
-                                    const T* sign, long k, long n,
-                                    Complex<T>* SCATKIT_RESTRICT out) {
+SCATKIT_HD_LOOP void fold_columns_gather(const Complex<T>* SCATKIT_RESTRICT Z, const int* idx,
+                                         const T* sign, long k, long n,
+                                         Complex<T>* SCATKIT_RESTRICT out) {
   for (long e = 0; e < n; ++e) out[e] = Complex<T>{Z[idx[e]].re, sign[e] * Z[idx[e]].im};
   for (long q = 1; q < k; ++q) {
     const int* ix = idx + q * n;
@@ -142,8 +150,9 @@ SCATKIT_HD T modulus(Complex<T> z) {
 /// aliases in (p, q) order with the first one assigning gives bit-for-bit the sums of
 /// product_periodize.
 template <class T>
-SCATKIT_HD void multiply_row_dup(const Complex<T>* SCATKIT_RESTRICT s, const T* SCATKIT_RESTRICT f2,
-                                 Complex<T>* SCATKIT_RESTRICT y, long n, bool accumulate) {
+SCATKIT_HD_LOOP void multiply_row_dup(const Complex<T>* SCATKIT_RESTRICT s,
+                                      const T* SCATKIT_RESTRICT f2, Complex<T>* SCATKIT_RESTRICT y,
+                                      long n, bool accumulate) {
   const T* si = &s[0].re;
   T* yo = &y[0].re;
   if (accumulate) {
@@ -155,7 +164,8 @@ SCATKIT_HD void multiply_row_dup(const Complex<T>* SCATKIT_RESTRICT s, const T* 
 
 /// u[i] = |y[i]| for i < n.
 template <class T>
-SCATKIT_HD void modulus_row(const Complex<T>* SCATKIT_RESTRICT y, T* SCATKIT_RESTRICT u, long n) {
+SCATKIT_HD_LOOP void modulus_row(const Complex<T>* SCATKIT_RESTRICT y, T* SCATKIT_RESTRICT u,
+                                 long n) {
   const T* yi = &y[0].re;
   for (long i = 0; i < n; ++i) {
     const T re = yi[2 * i], im = yi[2 * i + 1];
