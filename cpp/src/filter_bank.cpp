@@ -142,7 +142,8 @@ class RealFourierPair {
       : P_(P),
         Q_(Q),
         buf_(static_cast<size_t>(P * Q)),
-        scratch_(detail::SplitFft2d<double>::scratch_size(P, Q)) {
+        // A split axis needs n * count values of scratch (AxisFft); FFTW-only axes need none.
+        scratch_(detail::SplitFft2d<double>::wanted(P, Q) ? static_cast<size_t>(P * Q) : 0) {
     C* b = buf_.data();
     std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
     // Every row must share the alignment of the row the row plan is made for.

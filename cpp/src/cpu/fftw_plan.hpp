@@ -45,6 +45,11 @@ struct Fftw<float> {
     return fftwf_plan_many_dft_c2r(2, n, howmany, in, nullptr, 1, n0 * (n1 / 2 + 1), out, nullptr,
                                    1, n0 * n1, flags);
   }
+  using dim_t = fftwf_iodim;
+  static plan_t guru_c2c(int rank, const dim_t* d, int hr, const dim_t* h, complex_t* in,
+                         complex_t* out, int sign, unsigned flags) {
+    return fftwf_plan_guru_dft(rank, d, hr, h, in, out, sign, flags);
+  }
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftwf_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, float* in, complex_t* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan_t p, complex_t* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
@@ -74,6 +79,11 @@ struct Fftw<double> {
     int n[2] = {n0, n1};
     return fftw_plan_many_dft_c2r(2, n, howmany, in, nullptr, 1, n0 * (n1 / 2 + 1), out, nullptr, 1,
                                   n0 * n1, flags);
+  }
+  using dim_t = fftw_iodim;
+  static plan_t guru_c2c(int rank, const dim_t* d, int hr, const dim_t* h, complex_t* in,
+                         complex_t* out, int sign, unsigned flags) {
+    return fftw_plan_guru_dft(rank, d, hr, h, in, out, sign, flags);
   }
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftw_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, double* in, complex_t* out) { fftw_execute_dft_r2c(p, in, out); }
@@ -116,6 +126,16 @@ class FftwPlan {
   plan_t p_ = nullptr;
 };
 
+/// Throws OutOfMemory naming the request.
+[[noreturn]] void throw_out_of_memory(size_t bytes, const char* what);
+
+/// Takes ownership of a freshly made plan; FFTW returns null only when it cannot allocate.
+template <class T>
+FftwPlan<T> checked_plan(typename Fftw<T>::plan_t p) {
+  if (!p) throw_out_of_memory(0, "an FFTW plan");
+  return FftwPlan<T>(p);
+}
+
 /// Owning FFTW-aligned buffer of n elements of type E.
 template <class E>
 class AlignedBuffer {
@@ -146,9 +166,6 @@ class AlignedBuffer {
   E* p_ = nullptr;
   size_t n_ = 0;
 };
-
-/// Throws OutOfMemory naming the request.
-[[noreturn]] void throw_out_of_memory(size_t bytes, const char* what);
 
 template <class E>
 AlignedBuffer<E>::AlignedBuffer(size_t n) : n_(n) {

@@ -62,38 +62,6 @@ inline long split_prime(long n) {
   return p >= kSplitPrimeMin && p <= kSplitPrimeMax ? p : 1;
 }
 
-template <class T>
-struct Guru;
-
-template <>
-struct Guru<float> {
-  using plan_t = fftwf_plan;
-  using dim_t = fftwf_iodim;
-  static plan_t dft(int rank, const dim_t* d, int hr, const dim_t* h, Complex<float>* in,
-                    Complex<float>* out, int sign, unsigned flags) {
-    return fftwf_plan_guru_dft(rank, d, hr, h, reinterpret_cast<fftwf_complex*>(in),
-                               reinterpret_cast<fftwf_complex*>(out), sign, flags);
-  }
-  static void exec(plan_t p, Complex<float>* in, Complex<float>* out) {
-    fftwf_execute_dft(p, reinterpret_cast<fftwf_complex*>(in),
-                      reinterpret_cast<fftwf_complex*>(out));
-  }
-};
-
-template <>
-struct Guru<double> {
-  using plan_t = fftw_plan;
-  using dim_t = fftw_iodim;
-  static plan_t dft(int rank, const dim_t* d, int hr, const dim_t* h, Complex<double>* in,
-                    Complex<double>* out, int sign, unsigned flags) {
-    return fftw_plan_guru_dft(rank, d, hr, h, reinterpret_cast<fftw_complex*>(in),
-                              reinterpret_cast<fftw_complex*>(out), sign, flags);
-  }
-  static void exec(plan_t p, Complex<double>* in, Complex<double>* out) {
-    fftw_execute_dft(p, reinterpret_cast<fftw_complex*>(in), reinterpret_cast<fftw_complex*>(out));
-  }
-};
-
 /// SIMD vectors of T (GCC/Clang vector extension): 32 bytes with AVX (or in code compiled under
 /// an AVX2 target pragma, SCATKIT_SPLIT_FFT_AVX), 16 bytes otherwise. A
 /// block of the p-point DFT is 64 bytes of interleaved complex values, kVecs vectors.
@@ -220,7 +188,7 @@ struct OddDft {
 template <class T>
 class AxisFft {
   using C = Complex<T>;
-  using G = Guru<T>;
+  using F = Fftw<T>;
   using V = Vec<T>;
   static constexpr int kL = lanes_per_block<T>();  // complex lanes per block
   static constexpr int kF = 2 * kL;                // values per block
@@ -234,19 +202,15 @@ class AxisFft {
     ld_ = ld;
     backward_ = sign > 0;
     p_ = split_prime(n);
-    using dim = typename G::dim_t;
-    auto check = [](typename G::plan_t pl) {
-      if (!pl) throw_out_of_memory(0, "an FFTW plan");
-      return FftwPlan<T>(pl);
-    };
+    using dim = typename F::dim_t;
     const int in = static_cast<int>(n), ic = static_cast<int>(count), il = static_cast<int>(ld);
     if (p_ == 1) {
       if (rows) {
         dim d{in, 1, 1}, h{ic, il, il};
-        plan_ = check(G::dft(1, &d, 1, &h, a, a, sign, flags));
+        plan_ = checked_plan<T>(F::guru_c2c(1, &d, 1, &h, fcp(a), fcp(a), sign, flags));
       } else {
         dim d{in, ic, ic}, h{ic, 1, 1};
-        plan_ = check(G::dft(1, &d, 1, &h, a, a, sign, flags));
+        plan_ = checked_plan<T>(F::guru_c2c(1, &d, 1, &h, fcp(a), fcp(a), sign, flags));
       }
       return;
     }
@@ -274,17 +238,19 @@ class AxisFft {
       // Y[n2][line][k1] at scratch + (n2*count + line)*m + k1.
       dim d{m, p, 1};
       dim h[2] = {{ic, il, m}, {p, 1, ic * m}};
-      plan_ = check(G::dft(m > 1 ? 1 : 0, &d, 2, h, a, scratch, sign, step1));
+      plan_ =
+          checked_plan<T>(F::guru_c2c(m > 1 ? 1 : 0, &d, 2, h, fcp(a), fcp(scratch), sign, step1));
     } else {
       // Y[n2][k1][col] at scratch + (n2*m + k1)*count + col.
       dim d{m, p * ic, ic};
       dim h[2] = {{p, ic, m * ic}, {ic, 1, 1}};
-      plan_ = check(G::dft(m > 1 ? 1 : 0, &d, 2, h, a, scratch, sign, step1));
+      plan_ =
+          checked_plan<T>(F::guru_c2c(m > 1 ? 1 : 0, &d, 2, h, fcp(a), fcp(scratch), sign, step1));
     }
   }
 
   void run(C* a, C* scratch) const {
-    G::exec(plan_.get(), a, p_ == 1 ? a : scratch);
+    F::exec_c2c(plan_.get(), fcp(a), fcp(p_ == 1 ? a : scratch));
     if (p_ == 1) return;
     if (rows_)
       pass_rows(scratch, a);
@@ -293,6 +259,8 @@ class AxisFft {
   }
 
  private:
+  static typename F::complex_t* fcp(C* p) { return reinterpret_cast<typename F::complex_t*>(p); }
+
   // Column axis: for each k1, p input planes of count_ lanes share one twiddle per plane.
   void pass_cols(const C* y, C* a) const {
     const int p = static_cast<int>(p_);
@@ -553,21 +521,21 @@ class GridFft {
     if (SplitFft2d<T>::wanted(P, Q))
       split_ = std::make_unique<SplitFft2d<T>>(Kind::c2c, P, Q, sign, a, scratch, flags);
     else
-      plan_ = check(F::many_c2c(int(P), int(Q), howmany, fcp(a), fcp(a), sign, flags));
+      plan_ = checked_plan<T>(F::many_c2c(int(P), int(Q), howmany, fcp(a), fcp(a), sign, flags));
   }
   void init_r2c(long P, long Q, int howmany, T* u, C* h, C* scratch, unsigned flags) {
     set(P, Q, howmany);
     if (SplitFft2d<T>::wanted(P, Q))
       split_ = std::make_unique<SplitFft2d<T>>(Kind::r2c, P, Q, FFTW_FORWARD, h, scratch, flags);
     else
-      plan_ = check(F::many_r2c(int(P), int(Q), howmany, u, fcp(h), flags));
+      plan_ = checked_plan<T>(F::many_r2c(int(P), int(Q), howmany, u, fcp(h), flags));
   }
   void init_c2r(long P, long Q, int howmany, C* h, T* u, C* scratch, unsigned flags) {
     set(P, Q, howmany);
     if (SplitFft2d<T>::wanted(P, Q))
       split_ = std::make_unique<SplitFft2d<T>>(Kind::c2r, P, Q, FFTW_BACKWARD, h, scratch, flags);
     else
-      plan_ = check(F::many_c2r(int(P), int(Q), howmany, fcp(h), u, flags));
+      plan_ = checked_plan<T>(F::many_c2r(int(P), int(Q), howmany, fcp(h), u, flags));
   }
 
   /// In place on `howmany` grids of P x Q.
@@ -587,10 +555,6 @@ class GridFft {
 
  private:
   static fc* fcp(C* p) { return reinterpret_cast<fc*>(p); }
-  static FftwPlan<T> check(typename F::plan_t p) {
-    if (!p) throw_out_of_memory(0, "an FFTW plan");
-    return FftwPlan<T>(p);
-  }
   void set(long P, long Q, int howmany) {
     n_ = howmany;
     pq_ = P * Q;
