@@ -101,6 +101,14 @@ struct Case {
       s.r2c(u.data(), shifted.data() + 1, scratch.data());
       const double e2 = rel_err(&shifted.data()[1].re, &want[0].re, 2 * nh);
       SK_EXPECT(e2 < tol, "misaligned r2c rel err " + std::to_string(e2));
+      // An input without the planned alignment (even P reads it in place), left unchanged.
+      std::vector<T> ushift(n + 1);
+      std::memcpy(ushift.data() + 1, u.data(), n * sizeof(T));
+      s.r2c(ushift.data() + 1, half.data(), scratch.data());
+      const double e3 = rel_err(&half.data()[0].re, &want[0].re, 2 * nh);
+      SK_EXPECT(e3 < tol, "misaligned r2c input rel err " + std::to_string(e3));
+      SK_EXPECT(std::memcmp(ushift.data() + 1, u.data(), n * sizeof(T)) == 0,
+                "r2c changed its input");
     }
     {
       // Perturb the parts c2r must ignore (imaginary DC/Nyquist of each row of the half

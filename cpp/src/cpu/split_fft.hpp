@@ -106,6 +106,19 @@ inline Vec<T> swap_pairs(Vec<T> v) {
 #endif
 }
 
+/// Complex lanes in reverse order: ((re, im)_n-1, ..., (re, im)_0).
+template <class T>
+inline Vec<T> reverse_pairs(Vec<T> v) {
+  constexpr int n = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
+  typename VecOf<T>::mask m;
+  for (int i = 0; i < n; ++i) m[i] = n - 2 - (i & ~1) + (i & 1);
+#if defined(__clang__)
+  return __builtin_shufflevector(v, v, m);
+#else
+  return __builtin_shuffle(v, m);
+#endif
+}
+
 template <class T>
 Vec<T> load_vec(const T* p) {
   Vec<T> v;
@@ -197,11 +210,7 @@ class AxisFft {
   AxisFft() = default;
 
   void init(bool rows, long n, long count, long ld, int sign, C* a, C* scratch, unsigned flags) {
-    rows_ = rows;
-    count_ = count;
-    ld_ = ld;
-    backward_ = sign > 0;
-    p_ = split_prime(n);
+    setup(rows, n, count, ld, sign);
     using dim = typename F::dim_t;
     const int in = static_cast<int>(n), ic = static_cast<int>(count), il = static_cast<int>(ld);
     if (p_ == 1) {
@@ -214,26 +223,9 @@ class AxisFft {
       }
       return;
     }
-    m_ = n / p_;
-    dft_ = OddDft<T>(static_cast<int>(p_));
+    // Step 1 into the scratch; rank 0 (a copy) when m == 1.
     const int m = static_cast<int>(m_), p = static_cast<int>(p_);
-    // Twiddles W_n^{n2 k1} as (wr, wr) and (-wi, wi) pairs, [n2][k1].
-    twr_.resize(static_cast<size_t>(2 * p_ * m_));
-    twi_.resize(twr_.size());
-    for (long j = 0; j < p_; ++j)
-      for (long k = 0; k < m_; ++k) {
-        const double ang = (backward_ ? 2.0 : -2.0) * kPi * static_cast<double>((j * k) % n) /
-                           static_cast<double>(n);
-        const size_t i = static_cast<size_t>(2 * (j * m_ + k));
-        twr_[i] = twr_[i + 1] = static_cast<T>(std::cos(ang));
-        twi_[i] = static_cast<T>(-std::sin(ang));
-        twi_[i + 1] = static_cast<T>(std::sin(ang));
-      }
-    // Step 1 into the scratch; rank 0 (a copy) when m == 1. These small strided DFTs run as fast
-    // with FFTW_ESTIMATE plans as with FFTW_MEASURE ones (measured on 272 and 544 grids), and
-    // estimating halves a cold plan construction; PATIENT/EXHAUSTIVE requests are kept.
-    const unsigned step1 =
-        (flags & (FFTW_PATIENT | FFTW_EXHAUSTIVE)) ? flags : (flags | FFTW_ESTIMATE);
+    const unsigned step1 = step1_flags(flags);
     if (rows) {
       // Y[n2][line][k1] at scratch + (n2*count + line)*m + k1.
       dim d{m, p, 1};
@@ -261,35 +253,77 @@ class AxisFft {
  private:
   static typename F::complex_t* fcp(C* p) { return reinterpret_cast<typename F::complex_t*>(p); }
 
-  // Column axis: for each k1, p input planes of count_ lanes share one twiddle per plane.
+  // Step-1 DFTs of a split axis: these small strided DFTs run as fast with FFTW_ESTIMATE plans as
+  // with FFTW_MEASURE ones (measured on 272 and 544 grids), and estimating halves a cold plan
+  // construction; PATIENT/EXHAUSTIVE requests are kept.
+  static unsigned step1_flags(unsigned flags) {
+    return (flags & (FFTW_PATIENT | FFTW_EXHAUSTIVE)) ? flags : (flags | FFTW_ESTIMATE);
+  }
+
+  // Geometry, the split prime and (when split) the twiddles and the p-point DFT.
+  void setup(bool rows, long n, long count, long ld, int sign) {
+    rows_ = rows;
+    count_ = count;
+    ld_ = ld;
+    backward_ = sign > 0;
+    p_ = split_prime(n);
+    if (p_ == 1) return;
+    m_ = n / p_;
+    dft_ = OddDft<T>(static_cast<int>(p_));
+    // Twiddles W_n^{n2 k1} as (wr, wr) and (-wi, wi) pairs, [n2][k1].
+    twr_.resize(static_cast<size_t>(2 * p_ * m_));
+    twi_.resize(twr_.size());
+    for (long j = 0; j < p_; ++j)
+      for (long k = 0; k < m_; ++k) {
+        const double ang = (backward_ ? 2.0 : -2.0) * kPi * static_cast<double>((j * k) % n) /
+                           static_cast<double>(n);
+        const size_t i = static_cast<size_t>(2 * (j * m_ + k));
+        twr_[i] = twr_[i + 1] = static_cast<T>(std::cos(ang));
+        twi_[i] = static_cast<T>(-std::sin(ang));
+        twi_[i + 1] = static_cast<T>(std::sin(ang));
+      }
+  }
+
+  // Column axis: for each k1, p input planes of count_ lanes share one twiddle per plane. The
+  // planes (and the p output rows) are kCols * 64 bytes apart at most a few kilobytes: a tile of
+  // kTile blocks per plane makes each of the 2p streams a run of kTile cache lines, which the
+  // prefetchers follow (one line per stream and block ran 3x slower than the row pass).
   void pass_cols(const C* y, C* a) const {
+    constexpr int kTile = 4;
     const int p = static_cast<int>(p_);
-    V in[kMaxPrime][kVecs], out[kMaxPrime][kVecs];
+    V in[kTile][kMaxPrime][kVecs], out[kTile][kMaxPrime][kVecs];
     T part[kF];
     for (long k1 = 0; k1 < m_; ++k1) {
-      for (long c0 = 0; c0 < count_; c0 += kL) {
-        const int nb = static_cast<int>(std::min<long>(kL, count_ - c0));
+      for (long c0 = 0; c0 < count_; c0 += kTile * kL) {
+        const int nblk = static_cast<int>(std::min<long>(kTile, (count_ - c0 + kL - 1) / kL));
+        const int nb_last = static_cast<int>(std::min<long>(kL, count_ - c0 - (nblk - 1) * kL));
         for (int j = 0; j < p; ++j) {
-          const T* src = &y[(j * m_ + k1) * count_ + c0].re;
-          if (nb < kL) {
-            std::fill(part, part + kF, T(0));
-            std::memcpy(part, src, static_cast<size_t>(nb) * sizeof(C));
-            src = part;
-          }
           const size_t t = static_cast<size_t>(2 * (j * m_ + k1));
           const V wr = V{} + twr_[t];
           V wi;
           for (size_t i = 0; i < sizeof(V) / sizeof(T); ++i) wi[i] = twi_[t + i % 2];
-          for (int v = 0; v < kVecs; ++v)
-            in[j][v] = cmul<T>(load_vec(src + v * (kF / kVecs)), wr, wi);
+          const T* row = &y[(j * m_ + k1) * count_ + c0].re;
+          for (int b = 0; b < nblk; ++b) {
+            const T* src = row + b * kF;
+            if (b == nblk - 1 && nb_last < kL) {
+              std::fill(part, part + kF, T(0));
+              std::memcpy(part, src, static_cast<size_t>(nb_last) * sizeof(C));
+              src = part;
+            }
+            for (int v = 0; v < kVecs; ++v)
+              in[b][j][v] = cmul<T>(load_vec(src + v * (kF / kVecs)), wr, wi);
+          }
         }
-        dft_.run(in, out, backward_);
+        for (int b = 0; b < nblk; ++b) dft_.run(in[b], out[b], backward_);
         for (int k2 = 0; k2 < p; ++k2) {
-          T* dst = &a[(k1 + m_ * k2) * count_ + c0].re;
-          if (nb == kL) {
-            for (int v = 0; v < kVecs; ++v) store_vec(dst + v * (kF / kVecs), out[k2][v]);
-          } else {
-            std::memcpy(dst, out[k2], static_cast<size_t>(nb) * sizeof(C));
+          T* row = &a[(k1 + m_ * k2) * count_ + c0].re;
+          for (int b = 0; b < nblk; ++b) {
+            T* dst = row + b * kF;
+            if (b < nblk - 1 || nb_last == kL) {
+              for (int v = 0; v < kVecs; ++v) store_vec(dst + v * (kF / kVecs), out[b][k2][v]);
+            } else {
+              std::memcpy(dst, out[b][k2], static_cast<size_t>(nb_last) * sizeof(C));
+            }
           }
         }
       }
@@ -423,30 +457,17 @@ class SplitFft2d {
     const long P = P_, Q = Q_, hq = Q / 2 + 1, pr = (P + 1) / 2;
     C* z = scratch;
     C* s1 = scratch + region(P, Q);
-    C* g = aligned_grid(h, scratch, static_cast<size_t>(P * hq), false);
-    // Row pairs as one complex row: z = u[2r] + i u[2r+1].
     for (long r = 0; r < pr; ++r) {
       const T* u0 = u + 2 * r * Q;
-      C* zr = z + r * Q;
-      if (2 * r + 1 < P) {
-        const T* u1 = u0 + Q;
-        for (long c = 0; c < Q; ++c) zr[c] = C{u0[c], u1[c]};
-      } else {
-        for (long c = 0; c < Q; ++c) zr[c] = C{u0[c], T(0)};
-      }
+      if (2 * r + 1 < P)
+        pack_pair(u0, u0 + Q, Q, z + r * Q);
+      else
+        for (long c = 0; c < Q; ++c) z[r * Q + c] = C{u0[c], T(0)};
     }
     rows_.run(z, s1);
-    // A[k] = (Z[k] + conj Z[-k]) / 2, B[k] = (Z[k] - conj Z[-k]) / 2i.
-    for (long r = 0; r < pr; ++r) {
-      const C* zr = z + r * Q;
-      C* h0 = g + 2 * r * hq;
-      C* h1 = 2 * r + 1 < P ? h0 + hq : nullptr;
-      for (long k = 0; k < hq; ++k) {
-        const C x = zr[k], y = zr[k == 0 ? 0 : Q - k];
-        h0[k] = C{T(0.5) * (x.re + y.re), T(0.5) * (x.im - y.im)};
-        if (h1) h1[k] = C{T(0.5) * (x.im + y.im), T(0.5) * (y.re - x.re)};
-      }
-    }
+    C* g = aligned_grid(h, scratch, static_cast<size_t>(P * hq), false);
+    for (long r = 0; r < pr; ++r)
+      unpack_pair(z + r * Q, Q, g + 2 * r * hq, 2 * r + 1 < P ? g + (2 * r + 1) * hq : nullptr);
     cols_.run(g, s1);
     if (g != h) std::memcpy(static_cast<void*>(h), g, static_cast<size_t>(P * hq) * sizeof(C));
   }
@@ -481,6 +502,58 @@ class SplitFft2d {
   }
 
  private:
+  // One complex row z = u0 + i u1 from two real rows of length Q.
+  static void pack_pair(const T* u0, const T* u1, long Q, C* z) {
+    using V = Vec<T>;
+    constexpr int nr = static_cast<int>(sizeof(V) / sizeof(T));  // reals per vector
+    typename VecOf<T>::mask lo, hi;  // interleave the low / high halves of two vectors
+    for (int i = 0; i < nr; ++i) {
+      lo[i] = i / 2 + (i % 2) * nr;
+      hi[i] = nr / 2 + i / 2 + (i % 2) * nr;
+    }
+    long c = 0;
+    for (; c + nr <= Q; c += nr) {
+      const V a = load_vec(u0 + c), b = load_vec(u1 + c);
+#if defined(__clang__)
+      store_vec(&z[c].re, __builtin_shufflevector(a, b, lo));
+      store_vec(&z[c + nr / 2].re, __builtin_shufflevector(a, b, hi));
+#else
+      store_vec(&z[c].re, __builtin_shuffle(a, b, lo));
+      store_vec(&z[c + nr / 2].re, __builtin_shuffle(a, b, hi));
+#endif
+    }
+    for (; c < Q; ++c) z[c] = C{u0[c], u1[c]};
+  }
+
+  // The half spectra of two real rows from the spectrum Z of their packed row (length Q):
+  // A[k] = (Z[k] + conj Z[-k]) / 2 into h0, B[k] = (Z[k] - conj Z[-k]) / 2i into h1 (if any).
+  // Vectorised with Z[-k] read backwards; the same operations as the scalar tail, bit for bit.
+  static void unpack_pair(const C* zr, long Q, C* h0, C* h1) {
+    using V = Vec<T>;
+    constexpr int nl = static_cast<int>(sizeof(V) / sizeof(C));  // complex values per vector
+    const long hq = Q / 2 + 1;
+    V conj{}, half_conj{};  // (1, -1, ...) and (1/2, -1/2, ...)
+    for (int i = 0; i < 2 * nl; ++i) {
+      conj[i] = i % 2 ? T(-1) : T(1);
+      half_conj[i] = i % 2 ? T(-0.5) : T(0.5);
+    }
+    const V half = V{} + T(0.5);
+    auto scalar = [&](long k) {
+      const C x = zr[k], y = zr[k == 0 ? 0 : Q - k];
+      h0[k] = C{T(0.5) * (x.re + y.re), T(0.5) * (x.im - y.im)};
+      if (h1) h1[k] = C{T(0.5) * (x.im + y.im), T(0.5) * (y.re - x.re)};
+    };
+    scalar(0);
+    long k = 1;
+    for (; k + nl <= hq; k += nl) {
+      const V x = load_vec(&zr[k].re);
+      const V yc = reverse_pairs<T>(load_vec(&zr[Q - k - nl + 1].re)) * conj;  // conj Z[-k..]
+      store_vec(&h0[k].re, half * (x + yc));
+      if (h1) store_vec(&h1[k].re, swap_pairs<T>(x - yc) * half_conj);
+    }
+    for (; k < hq; ++k) scalar(k);
+  }
+
   // Complex values per scratch region, rounded up to keep every region 64-byte aligned.
   static size_t region(long P, long Q) {
     const size_t per = 64 / sizeof(C);
