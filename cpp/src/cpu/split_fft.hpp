@@ -119,15 +119,17 @@ inline Vec<T> reverse_pairs(Vec<T> v) {
 #endif
 }
 
+/// Unaligned vector loads and stores through a vector type of T (which may alias T, and only
+/// T: a char-typed memcpy would make the compiler reload every member after each store).
+template <class T>
+using UnalignedVec __attribute__((vector_size(kVecBytes), aligned(alignof(T)))) = T;
 template <class T>
 Vec<T> load_vec(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
+  return *reinterpret_cast<const UnalignedVec<T>*>(p);
 }
 template <class T>
 void store_vec(T* p, Vec<T> v) {
-  std::memcpy(p, &v, sizeof(v));
+  *reinterpret_cast<UnalignedVec<T>*>(p) = v;
 }
 
 /// Complex product x * w per lane, with w given as (wr, wr, ...) and (-wi, wi, ...).
@@ -197,7 +199,8 @@ struct OddDft {
 
 /// Complex FFTs of length n along one axis of a grid (in place), split on a prime when useful.
 /// Rows: `count` contiguous lines a[i*ld .. i*ld+n). Columns: a is n x count (row-major) and
-/// each of the `count` columns is transformed. run() needs n*count complex values of scratch.
+/// each of the `count` columns is transformed. run() needs n*count complex values of scratch
+/// (n times the lines of one chunk, at most that).
 template <class T>
 class AxisFft {
   using C = Complex<T>;
@@ -218,40 +221,68 @@ class AxisFft {
         dim d{in, 1, 1}, h{ic, il, il};
         plan_ = checked_plan<T>(F::guru_c2c(1, &d, 1, &h, fcp(a), fcp(a), sign, flags));
       } else {
-        dim d{in, ic, ic}, h{ic, 1, 1};
+        dim d{in, il, il}, h{ic, 1, 1};
         plan_ = checked_plan<T>(F::guru_c2c(1, &d, 1, &h, fcp(a), fcp(a), sign, flags));
       }
       return;
     }
-    // Step 1 into the scratch; rank 0 (a copy) when m == 1.
-    const int m = static_cast<int>(m_), p = static_cast<int>(p_);
-    const unsigned step1 = step1_flags(flags);
-    if (rows) {
-      // Y[n2][line][k1] at scratch + (n2*count + line)*m + k1.
-      dim d{m, p, 1};
-      dim h[2] = {{ic, il, m}, {p, 1, ic * m}};
-      plan_ =
-          checked_plan<T>(F::guru_c2c(m > 1 ? 1 : 0, &d, 2, h, fcp(a), fcp(scratch), sign, step1));
-    } else {
-      // Y[n2][k1][col] at scratch + (n2*m + k1)*count + col.
-      dim d{m, p * ic, ic};
-      dim h[2] = {{p, ic, m * ic}, {ic, 1, 1}};
-      plan_ =
-          checked_plan<T>(F::guru_c2c(m > 1 ? 1 : 0, &d, 2, h, fcp(a), fcp(scratch), sign, step1));
+    // Step 1 into the scratch, one chunk of lines at a time; rank 0 (a copy) when m == 1.
+    chunk_ = chunk_lines(rows, n, count);
+    plan_ = step1_plan(chunk_, a, scratch, flags);
+    if (count % chunk_) {
+      const long first = count - count % chunk_;  // planned where it runs: same alignment
+      tail_ = step1_plan(count % chunk_, a + (rows ? first * ld : first), scratch, flags);
     }
   }
 
   void run(C* a, C* scratch) const {
-    F::exec_c2c(plan_.get(), fcp(a), fcp(p_ == 1 ? a : scratch));
-    if (p_ == 1) return;
-    if (rows_)
-      pass_rows(scratch, a);
-    else
-      pass_cols(scratch, a);
+    if (p_ == 1) return F::exec_c2c(plan_.get(), fcp(a), fcp(a));
+    for (long c = 0; c < count_; c += chunk_) {
+      const long lines = std::min(chunk_, count_ - c);
+      C* ac = a + (rows_ ? c * ld_ : c);
+      F::exec_c2c((lines == chunk_ ? plan_ : tail_).get(), fcp(ac), fcp(scratch));
+      if (rows_)
+        pass_rows(scratch, ac, lines);
+      else
+        pass_cols(scratch, ac, lines);
+    }
   }
 
  private:
   static typename F::complex_t* fcp(C* p) { return reinterpret_cast<typename F::complex_t*>(p); }
+
+  // Lines per chunk of a split axis: a chunk's lines plus their step-1 output (2 * n * lines
+  // complex values) stay near 256 KiB, within a core's L2 cache, so the p-point pass reads what
+  // step 1 just wrote from cache and writes lines step 1 just read (on a 544 x 544 grid both
+  // passes would otherwise stream 2.4 MB each through the next level). Column chunks are whole
+  // blocks of the p-point pass.
+  static long chunk_lines(bool rows, long n, long count) {
+    constexpr long kBytes = 128 * 1024;
+    long c = std::max(1L, kBytes / (n * static_cast<long>(sizeof(C))));
+    if (!rows) c = std::max(static_cast<long>(kL), c / kL * kL);
+    return 2 * c > count ? count : c;  // a grid this small is cache-resident anyway
+  }
+
+  // Step 1 of a split axis on `lines` lines starting at a: m-point DFTs into the scratch,
+  // rows: Y[n2][line][k1] at scratch + (n2*lines + line)*m + k1;
+  // columns: Y[n2][k1][col] at scratch + (n2*m + k1)*lines + col.
+  FftwPlan<T> step1_plan(long lines, C* a, C* scratch, unsigned flags) const {
+    using dim = typename F::dim_t;
+    const int m = static_cast<int>(m_), p = static_cast<int>(p_);
+    const int ic = static_cast<int>(lines), il = static_cast<int>(ld_);
+    const int sign = backward_ ? FFTW_BACKWARD : FFTW_FORWARD;
+    const int rank = m > 1 ? 1 : 0;
+    if (rows_) {
+      dim d{m, p, 1};
+      dim h[2] = {{ic, il, m}, {p, 1, ic * m}};
+      return checked_plan<T>(
+          F::guru_c2c(rank, &d, 2, h, fcp(a), fcp(scratch), sign, step1_flags(flags)));
+    }
+    dim d{m, p * il, ic};
+    dim h[2] = {{p, il, m * ic}, {ic, 1, 1}};
+    return checked_plan<T>(
+        F::guru_c2c(rank, &d, 2, h, fcp(a), fcp(scratch), sign, step1_flags(flags)));
+  }
 
   // Step-1 DFTs of a split axis: these small strided DFTs run as fast with FFTW_ESTIMATE plans as
   // with FFTW_MEASURE ones (measured on 272 and 544 grids), and estimating halves a cold plan
@@ -284,25 +315,26 @@ class AxisFft {
       }
   }
 
-  // Column axis: for each k1, p input planes of count_ lanes share one twiddle per plane. The
-  // planes (and the p output rows) are kCols * 64 bytes apart at most a few kilobytes: a tile of
-  // kTile blocks per plane makes each of the 2p streams a run of kTile cache lines, which the
-  // prefetchers follow (one line per stream and block ran 3x slower than the row pass).
-  void pass_cols(const C* y, C* a) const {
+  // Column axis (a chunk of `count` columns of a): for each k1, p input planes of count lanes
+  // share one twiddle per plane. The p planes of y, and the p output rows of a, are far apart: a
+  // tile of kTile blocks per plane makes each of these 2p streams a run of kTile cache lines,
+  // which the prefetchers follow (one line per stream and block ran 3x slower than the row pass).
+  void pass_cols(const C* y, C* a, long count) const {
     constexpr int kTile = 4;
     const int p = static_cast<int>(p_);
+    const long m = m_, ld = ld_;  // locals: the stores below need not reload them
     V in[kTile][kMaxPrime][kVecs], out[kTile][kMaxPrime][kVecs];
     T part[kF];
-    for (long k1 = 0; k1 < m_; ++k1) {
-      for (long c0 = 0; c0 < count_; c0 += kTile * kL) {
-        const int nblk = static_cast<int>(std::min<long>(kTile, (count_ - c0 + kL - 1) / kL));
-        const int nb_last = static_cast<int>(std::min<long>(kL, count_ - c0 - (nblk - 1) * kL));
+    for (long k1 = 0; k1 < m; ++k1) {
+      for (long c0 = 0; c0 < count; c0 += kTile * kL) {
+        const int nblk = static_cast<int>(std::min<long>(kTile, (count - c0 + kL - 1) / kL));
+        const int nb_last = static_cast<int>(std::min<long>(kL, count - c0 - (nblk - 1) * kL));
         for (int j = 0; j < p; ++j) {
-          const size_t t = static_cast<size_t>(2 * (j * m_ + k1));
+          const size_t t = static_cast<size_t>(2 * (j * m + k1));
           const V wr = V{} + twr_[t];
           V wi;
           for (size_t i = 0; i < sizeof(V) / sizeof(T); ++i) wi[i] = twi_[t + i % 2];
-          const T* row = &y[(j * m_ + k1) * count_ + c0].re;
+          const T* row = &y[(j * m + k1) * count + c0].re;
           for (int b = 0; b < nblk; ++b) {
             const T* src = row + b * kF;
             if (b == nblk - 1 && nb_last < kL) {
@@ -316,7 +348,7 @@ class AxisFft {
         }
         for (int b = 0; b < nblk; ++b) dft_.run(in[b], out[b], backward_);
         for (int k2 = 0; k2 < p; ++k2) {
-          T* row = &a[(k1 + m_ * k2) * count_ + c0].re;
+          T* row = &a[(k1 + m * k2) * ld + c0].re;
           for (int b = 0; b < nblk; ++b) {
             T* dst = row + b * kF;
             if (b < nblk - 1 || nb_last == kL) {
@@ -331,22 +363,23 @@ class AxisFft {
   }
 
   // Row axis: lanes v = line*m + k1 run contiguously through every input plane n2.
-  void pass_rows(const C* y, C* a) const {
+  void pass_rows(const C* y, C* a, long count) const {
     const int p = static_cast<int>(p_);
-    const long lanes = count_ * m_;
+    const long m = m_, ld = ld_;  // locals: the stores below need not reload them
+    const long lanes = count * m;
     V in[kMaxPrime][kVecs], out[kMaxPrime][kVecs];
     alignas(32) T wr[kMaxPrime][kF], wi[kMaxPrime][kF];
     T part[kF];
     long dst[kL];
     // Blocks start at multiples of kL: when kL % m == 0 every block has the same twiddles.
-    const bool same_tw = kL % m_ == 0;
-    const bool contiguous = m_ % kL == 0;  // a block is one line's run of k1
+    const bool same_tw = kL % m == 0;
+    const bool contiguous = m % kL == 0;  // a block is one line's run of k1
     long lane_off[kL];
-    for (int i = 0; i < kL; ++i) lane_off[i] = (i / m_) * ld_ + i % m_;
+    for (int i = 0; i < kL; ++i) lane_off[i] = (i / m) * ld + i % m;
     if (same_tw) fill_lane_twiddles(0, p, wr, wi);
     for (long v0 = 0; v0 < lanes; v0 += kL) {
       const int nb = static_cast<int>(std::min<long>(kL, lanes - v0));
-      const long line = v0 / m_, k1 = v0 - line * m_;  // of the block's first lane
+      const long line = v0 / m, k1 = v0 - line * m;  // of the block's first lane
       if (!same_tw && !contiguous) fill_lane_twiddles(v0, p, wr, wi);
       for (int j = 0; j < p; ++j) {
         const T* src = &y[j * lanes + v0].re;
@@ -355,8 +388,8 @@ class AxisFft {
           std::memcpy(part, src, static_cast<size_t>(nb) * sizeof(C));
           src = part;
         }
-        const T* twr = contiguous ? &twr_[static_cast<size_t>(2 * (j * m_ + k1))] : wr[j];
-        const T* twi = contiguous ? &twi_[static_cast<size_t>(2 * (j * m_ + k1))] : wi[j];
+        const T* twr = contiguous ? &twr_[static_cast<size_t>(2 * (j * m + k1))] : wr[j];
+        const T* twi = contiguous ? &twi_[static_cast<size_t>(2 * (j * m + k1))] : wi[j];
         for (int v = 0; v < kVecs; ++v) {
           const int o = v * (kF / kVecs);
           in[j][v] = cmul<T>(load_vec(src + o), load_vec(twr + o), load_vec(twi + o));
@@ -364,28 +397,33 @@ class AxisFft {
       }
       dft_.run(in, out, backward_);
       if (contiguous && nb == kL) {
-        T* base = &a[line * ld_ + k1].re;
+        T* base = &a[line * ld + k1].re;
         for (int k2 = 0; k2 < p; ++k2)
           for (int v = 0; v < kVecs; ++v)
-            store_vec(base + 2 * m_ * k2 + v * (kF / kVecs), out[k2][v]);
+            store_vec(base + 2 * m * k2 + v * (kF / kVecs), out[k2][v]);
         continue;
       }
       if (same_tw)  // the block starts a line: offsets repeat from block to block
-        for (int i = 0; i < nb; ++i) dst[i] = line * ld_ + lane_off[i];
+        for (int i = 0; i < nb; ++i) dst[i] = line * ld + lane_off[i];
       else
-        for (int i = 0; i < nb; ++i) dst[i] = ((v0 + i) / m_) * ld_ + (v0 + i) % m_;
+        for (int i = 0; i < nb; ++i) dst[i] = ((v0 + i) / m) * ld + (v0 + i) % m;
       if (same_tw && nb == kL) {  // whole lines of m values each
-        const size_t bytes = static_cast<size_t>(m_) * sizeof(C);
         for (int k2 = 0; k2 < p; ++k2) {
           const T* o = reinterpret_cast<const T*>(out[k2]);
-          for (int i = 0; i < kL; i += static_cast<int>(m_))
-            std::memcpy(&a[dst[i] + m_ * k2], o + 2 * i, bytes);
+          for (int i = 0; i < kL; i += static_cast<int>(m)) {
+            C* d = &a[dst[i] + m * k2];
+            if (2 * m == kF / kVecs) {  // one vector per line
+              store_vec(&d[0].re, out[k2][i / m]);
+            } else {
+              for (long e = 0; e < m; ++e) d[e] = C{o[2 * (i + e)], o[2 * (i + e) + 1]};
+            }
+          }
         }
         continue;
       }
       for (int k2 = 0; k2 < p; ++k2) {
         const T* o = reinterpret_cast<const T*>(out[k2]);
-        for (int i = 0; i < nb; ++i) a[dst[i] + m_ * k2] = C{o[2 * i], o[2 * i + 1]};
+        for (int i = 0; i < nb; ++i) a[dst[i] + m * k2] = C{o[2 * i], o[2 * i + 1]};
       }
     }
   }
@@ -403,9 +441,10 @@ class AxisFft {
 
   bool rows_ = true, backward_ = false;
   long count_ = 0, ld_ = 0, p_ = 1, m_ = 0;
+  long chunk_ = 1;  // lines per step-1 plan and pass of a split axis
   OddDft<T> dft_;
   std::vector<T> twr_, twi_;
-  FftwPlan<T> plan_;
+  FftwPlan<T> plan_, tail_;  // step 1 of a whole chunk and of the last, shorter one
 };
 
 /// One 2D transform (complex in place, real to half-complex or half-complex to real) of a P x Q
