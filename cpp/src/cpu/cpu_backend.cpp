@@ -66,9 +66,48 @@ struct Workspace {
   AlignedBuffer<C<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
 };
 
+// y[i] (+)= s[i] * f[i] for n complex values and n real filter values: the filter is read once
+// per element and duplicated onto (re, im) in registers (half the filter bytes of a duplicated
+// copy; these folds stream large spectra and filters and are memory-bound). Visiting the k x k
+// aliases in (p, q) order with the first one assigning gives bit for bit the sums of
+// product_periodize.
+template <class T>
+void multiply_run(const Complex<T>* s, const T* f, Complex<T>* y, long n, bool accumulate) {
+  using V = Vec<T>;
+  constexpr int nr = static_cast<int>(sizeof(V) / sizeof(T));  // reals per vector
+  typename VecOf<T>::mask lo, hi;  // (f0, f0, f1, f1, ...) from the low / high half
+  for (int i = 0; i < nr; ++i) {
+    lo[i] = i / 2;
+    hi[i] = nr / 2 + i / 2;
+  }
+  const T* si = &s[0].re;
+  T* yo = &y[0].re;
+  long i = 0;
+  for (; i + nr <= n; i += nr) {  // nr complex values: two vectors of s and y
+    const V fv = load_vec(f + i);
+#if defined(__clang__)
+    const V f0 = __builtin_shufflevector(fv, fv, lo), f1 = __builtin_shufflevector(fv, fv, hi);
+#else
+    const V f0 = __builtin_shuffle(fv, lo), f1 = __builtin_shuffle(fv, hi);
+#endif
+    V p0 = load_vec(si + 2 * i) * f0, p1 = load_vec(si + 2 * i + nr) * f1;
+    if (accumulate) {
+      p0 = load_vec(yo + 2 * i) + p0;
+      p1 = load_vec(yo + 2 * i + nr) + p1;
+    }
+    store_vec(yo + 2 * i, p0);
+    store_vec(yo + 2 * i + nr, p1);
+  }
+  for (; i < n; ++i) {
+    const T re = si[2 * i] * f[i], im = si[2 * i + 1] * f[i];
+    yo[2 * i] = accumulate ? yo[2 * i] + re : re;
+    yo[2 * i + 1] = accumulate ? yo[2 * i + 1] + im : im;
+  }
+}
+
 // One pass of a precomputed fold (FoldPlan): destination elements [dst, dst + len) are zeroed
 // (kZero), or set to (kStore) or incremented by (kAdd) the product of source elements
-// [src, src + len) with len filter values starting at FoldPlan::f2[f].
+// [src, src + len) with len filter values starting at FoldPlan::f1[f].
 struct FoldRun {
   enum Kind : int { kZero, kStore, kAdd };
   int kind = kZero;
@@ -77,16 +116,16 @@ struct FoldRun {
 };
 
 // y = sum over aliases of src * filter, folded onto a smaller grid, as a list of runs over the
-// filter's non-zero columns only; the filter is stored only there, duplicated per complex
-// component (see multiply_row_dup). The runs keep product_periodize's (p, q) alias order and
-// skip only exact zeros, so every sum equals product_periodize's; the first run reaching an
-// element stores, later ones add, and elements no run reaches are zeroed: y needs no clearing.
+// filter's non-zero columns only; the filter is stored only there, one real value per complex
+// element (multiply_run duplicates it in registers). The runs keep product_periodize's (p, q) alias
+// order and skip only exact zeros, so every sum equals product_periodize's; the first run reaching
+// an element stores, later ones add, and elements no run reaches are zeroed: y needs no clearing.
 template <class T>
 struct FoldPlan {
   std::vector<FoldRun> runs;
-  std::vector<T> f2;
+  std::vector<T> f1;
 
-  size_t bytes() const { return runs.size() * sizeof(FoldRun) + f2.size() * sizeof(T); }
+  size_t bytes() const { return runs.size() * sizeof(FoldRun) + f1.size() * sizeof(T); }
 
   // Filter f (rows x cols, zero outside spans) times a source with row stride src_stride:
   // source row `row` folds onto destination row row % drows, column c onto c % dcols.
@@ -99,11 +138,11 @@ struct FoldPlan {
     size_t values = 0;
     for (const RowSpans& sp : spans)
       values += static_cast<size_t>(sp.hi0 - sp.lo0 + sp.hi1 - sp.lo1);
-    fp.f2.reserve(2 * values);
+    fp.f1.reserve(values);
     auto add = [](std::vector<FoldRun>& runs, int kind, long src, long dst, long len, long foff) {
       FoldRun* last = runs.empty() ? nullptr : &runs.back();
       if (last && last->kind == kind && last->src + last->len == src &&
-          last->dst + last->len == dst && last->f + 2 * last->len == foff) {
+          last->dst + last->len == dst && last->f + last->len == foff) {
         last->len += static_cast<int>(len);  // contiguous with the previous run: merge
         return;
       }
@@ -131,12 +170,9 @@ struct FoldPlan {
             for (; e < c_end - c && !written[static_cast<size_t>(d0 + e)] == first; ++e)
               written[static_cast<size_t>(d0 + e)] = 1;
             add(body, first ? FoldRun::kStore : FoldRun::kAdd, row * src_stride + c + i, d0 + i,
-                e - i, static_cast<long>(fp.f2.size()));
-            const size_t off = fp.f2.size();
-            fp.f2.resize(off + 2 * static_cast<size_t>(e - i));
-            T* dup = fp.f2.data() + off;
+                e - i, static_cast<long>(fp.f1.size()));
             const T* fr = f + row * cols + c;
-            for (long m = i; m < e; ++m, dup += 2) dup[0] = dup[1] = fr[m];
+            fp.f1.insert(fp.f1.end(), fr + i, fr + e);
             i = e;
           }
           c = c_end;
@@ -152,18 +188,18 @@ struct FoldPlan {
     }
     fp.runs.insert(fp.runs.end(), body.begin(), body.end());
     fp.runs.shrink_to_fit();
-    fp.f2.shrink_to_fit();
+    fp.f1.shrink_to_fit();
     return fp;
   }
 
   void apply(const Complex<T>* src, Complex<T>* y) const {
-    const T* f = f2.data();
+    const T* f = f1.data();
     for (const FoldRun& r : runs) {
       Complex<T>* dst = y + r.dst;
       if (r.kind == FoldRun::kZero)
         std::memset(static_cast<void*>(dst), 0, static_cast<size_t>(r.len) * sizeof(Complex<T>));
       else
-        multiply_row_dup(src + r.src, f + r.f, dst, r.len, r.kind == FoldRun::kAdd);
+        multiply_run(src + r.src, f + r.f, dst, r.len, r.kind == FoldRun::kAdd);
     }
   }
 };

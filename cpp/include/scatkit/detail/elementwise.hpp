@@ -144,24 +144,6 @@ SCATKIT_HD T modulus(Complex<T> z) {
 #endif
 }
 
-/// One row segment of product_periodize, y[b] = s[b] * f[b] (accumulate: y[b] += ...), b < n,
-/// with the filter stored duplicated, f2[2b] == f2[2b+1] == f[b]: the row becomes a plain
-/// elementwise product of 2n reals, which vectorises without shuffles. Visiting the k x k
-/// aliases in (p, q) order with the first one assigning gives bit-for-bit the sums of
-/// product_periodize.
-template <class T>
-SCATKIT_HD_LOOP void multiply_row_dup(const Complex<T>* SCATKIT_RESTRICT s,
-                                      const T* SCATKIT_RESTRICT f2, Complex<T>* SCATKIT_RESTRICT y,
-                                      long n, bool accumulate) {
-  const T* si = &s[0].re;
-  T* yo = &y[0].re;
-  if (accumulate) {
-    for (long i = 0; i < 2 * n; ++i) yo[i] += si[i] * f2[i];
-  } else {
-    for (long i = 0; i < 2 * n; ++i) yo[i] = si[i] * f2[i];
-  }
-}
-
 /// u[i] = |y[i]| for i < n.
 template <class T>
 SCATKIT_HD_LOOP void modulus_row(const Complex<T>* SCATKIT_RESTRICT y, T* SCATKIT_RESTRICT u,
