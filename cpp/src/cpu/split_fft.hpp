@@ -11,7 +11,9 @@
 // plus p-point DFT is done here, vectorised across many independent transforms at once: across
 // the columns of the grid for the column axis, across rows and k1 for the row axis. The p-point
 // DFT uses the symmetric form (sums of x_j + x_{p-j} with cosines and x_j - x_{p-j} with sines).
-// Real transforms pack two real rows into one complex row.
+// Real transforms pack two real rows into one complex row. Each split axis runs in chunks of
+// lines small enough for a core's L2 cache (FFTW's step 1 and the p-point pass back to back per
+// chunk), and the column pass moves tiles of several cache lines per stream.
 //
 // Everything here has internal linkage: the file is compiled once per instruction set variant
 // of the CPU engine, and the variants must not share (ODR-merge) any function.
