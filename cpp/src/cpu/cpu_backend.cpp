@@ -66,37 +66,42 @@ struct Workspace {
   AlignedBuffer<C<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
 };
 
+// (f[0], f[0], f[1], f[1], ...): half a vector's worth of filter values, each duplicated.
+template <class T>
+inline Vec<T> dup_half(const T* f) {
+  constexpr int nr = static_cast<int>(sizeof(Vec<T>) / sizeof(T));  // reals per vector
+  if constexpr (nr == 8) {
+    typedef T H __attribute__((vector_size(4 * sizeof(T)), aligned(alignof(T))));
+    const H h = *reinterpret_cast<const H*>(f);
+    return __builtin_shufflevector(h, h, 0, 0, 1, 1, 2, 2, 3, 3);
+  } else if constexpr (nr == 4) {
+    typedef T H __attribute__((vector_size(2 * sizeof(T)), aligned(alignof(T))));
+    const H h = *reinterpret_cast<const H*>(f);
+    return __builtin_shufflevector(h, h, 0, 0, 1, 1);
+  } else {
+    static_assert(nr == 2, "vectors of 2, 4 or 8 reals");
+    return Vec<T>{f[0], f[0]};
+  }
+}
+
 // y[i] (+)= s[i] * f[i] for n complex values and n real filter values: the filter is read once
 // per element and duplicated onto (re, im) in registers (half the filter bytes of a duplicated
 // copy; these folds stream large spectra and filters and are memory-bound). Visiting the k x k
 // aliases in (p, q) order with the first one assigning gives bit for bit the sums of
 // product_periodize.
 template <class T>
-void multiply_run(const Complex<T>* s, const T* f, Complex<T>* y, long n, bool accumulate) {
+inline __attribute__((always_inline)) void multiply_run(const Complex<T>* s, const T* f,
+                                                        Complex<T>* y, long n, bool accumulate) {
   using V = Vec<T>;
-  constexpr int nr = static_cast<int>(sizeof(V) / sizeof(T));  // reals per vector
-  typename VecOf<T>::mask lo, hi;  // (f0, f0, f1, f1, ...) from the low / high half
-  for (int i = 0; i < nr; ++i) {
-    lo[i] = i / 2;
-    hi[i] = nr / 2 + i / 2;
-  }
+  constexpr int nc = static_cast<int>(sizeof(V) / sizeof(Complex<T>));  // complex per vector
   const T* si = &s[0].re;
   T* yo = &y[0].re;
   long i = 0;
-  for (; i + nr <= n; i += nr) {  // nr complex values: two vectors of s and y
-    const V fv = load_vec(f + i);
-#if defined(__clang__)
-    const V f0 = __builtin_shufflevector(fv, fv, lo), f1 = __builtin_shufflevector(fv, fv, hi);
-#else
-    const V f0 = __builtin_shuffle(fv, lo), f1 = __builtin_shuffle(fv, hi);
-#endif
-    V p0 = load_vec(si + 2 * i) * f0, p1 = load_vec(si + 2 * i + nr) * f1;
-    if (accumulate) {
-      p0 = load_vec(yo + 2 * i) + p0;
-      p1 = load_vec(yo + 2 * i + nr) + p1;
-    }
-    store_vec(yo + 2 * i, p0);
-    store_vec(yo + 2 * i + nr, p1);
+  if (accumulate) {
+    for (; i + nc <= n; i += nc)
+      store_vec(yo + 2 * i, load_vec(yo + 2 * i) + load_vec(si + 2 * i) * dup_half(f + i));
+  } else {
+    for (; i + nc <= n; i += nc) store_vec(yo + 2 * i, load_vec(si + 2 * i) * dup_half(f + i));
   }
   for (; i < n; ++i) {
     const T re = si[2 * i] * f[i], im = si[2 * i + 1] * f[i];
