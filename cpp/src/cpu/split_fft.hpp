@@ -96,11 +96,11 @@ constexpr int lanes_per_block() {
   return static_cast<int>(64 / (2 * sizeof(T)));
 }
 
-/// (re, im) pairs swapped: (im, re).
-template <class T>
-inline Vec<T> swap_pairs(Vec<T> v) {
+/// v with its lanes permuted: lane i of the result is lane idx(i) of v.
+template <class T, class Idx>
+inline Vec<T> permute(Vec<T> v, Idx idx) {
   typename VecOf<T>::mask m;
-  for (int i = 0; i < static_cast<int>(sizeof(v) / sizeof(T)); ++i) m[i] = i ^ 1;
+  for (int i = 0; i < static_cast<int>(sizeof(v) / sizeof(T)); ++i) m[i] = idx(i);
 #if defined(__clang__)
   return __builtin_shufflevector(v, v, m);
 #else
@@ -108,17 +108,17 @@ inline Vec<T> swap_pairs(Vec<T> v) {
 #endif
 }
 
+/// (re, im) pairs swapped: (im, re).
+template <class T>
+inline Vec<T> swap_pairs(Vec<T> v) {
+  return permute<T>(v, [](int i) { return i ^ 1; });
+}
+
 /// Complex lanes in reverse order: ((re, im)_n-1, ..., (re, im)_0).
 template <class T>
 inline Vec<T> reverse_pairs(Vec<T> v) {
   constexpr int n = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
-  typename VecOf<T>::mask m;
-  for (int i = 0; i < n; ++i) m[i] = n - 2 - (i & ~1) + (i & 1);
-#if defined(__clang__)
-  return __builtin_shufflevector(v, v, m);
-#else
-  return __builtin_shuffle(v, m);
-#endif
+  return permute<T>(v, [](int i) { return n - 2 - (i & ~1) + (i & 1); });
 }
 
 /// Unaligned vector loads and stores through a vector type of T (which may alias T, and only
