@@ -11,6 +11,8 @@ PY="${PYTHON:-python3}"
 need_apt=()
 pkg-config --exists fftw3 fftw3f 2>/dev/null || need_apt+=(libfftw3-dev pkg-config)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+# The tests also build the C++ library with Clang (portability of its vector code).
+[[ "$mode" == "test" ]] && { command -v clang++ >/dev/null 2>&1 || need_apt+=(clang); }
 if ((${#need_apt[@]})); then
   SUDO=""
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"

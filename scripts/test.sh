@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up (as scripts/setup.sh test) and runs every test: Python (pytest), C++ (ctest),
-# the find_package consumer project and the CUDA compile check when nvcc is present.
+# Sets up (as scripts/setup.sh test) and runs every test: Python (pytest), C++ (ctest, with GCC
+# and with Clang), the find_package consumer project and the CUDA compile check when nvcc is
+# present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -10,6 +11,12 @@ echo "== C++ unit tests (ctest)"
 cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
+
+echo "== C++ unit tests built with Clang (-Werror)"
+cmake -S . -B build/clang -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+  -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
+cmake --build build/clang -j2
+ctest --test-dir build/clang --output-on-failure
 
 echo "== Single-precision-only build (SCATKIT_FLOAT_ONLY)"
 cmake -S . -B build/float-only -G Ninja -DSCATKIT_FLOAT_ONLY=ON -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF \

@@ -83,7 +83,9 @@ void check_against_reference(std::vector<T> f, long rows, long cols, const char*
   std::vector<T> g = f;
   const auto want = reference_sparsify(f, rows, cols);
   const auto got = scatkit::detail::sparsify_rows(g, rows, cols);
-  const bool ok = CHECK(same<T>(got, want)) & CHECK(f == g);
+  const bool spans_ok = CHECK(same<T>(got, want));  // both checks run, each reports
+  const bool values_ok = CHECK(f == g);
+  const bool ok = spans_ok && values_ok;
   if (!ok) std::fprintf(stderr, "  %s rows=%ld cols=%ld\n", what, rows, cols);
 }
 

@@ -72,12 +72,12 @@ inline Vec<T> dup_half(const T* f) {
   constexpr int nr = static_cast<int>(sizeof(Vec<T>) / sizeof(T));  // reals per vector
   if constexpr (nr == 8) {
     typedef T H __attribute__((vector_size(4 * sizeof(T)), aligned(alignof(T))));
-    const H h = *reinterpret_cast<const H*>(f);
-    return __builtin_shufflevector(h, h, 0, 0, 1, 1, 2, 2, 3, 3);
+    const H h = *reinterpret_cast<const H*>(f);  // (no __builtin_shufflevector before GCC 12)
+    return Vec<T>{h[0], h[0], h[1], h[1], h[2], h[2], h[3], h[3]};
   } else if constexpr (nr == 4) {
     typedef T H __attribute__((vector_size(2 * sizeof(T)), aligned(alignof(T))));
     const H h = *reinterpret_cast<const H*>(f);
-    return __builtin_shufflevector(h, h, 0, 0, 1, 1);
+    return Vec<T>{h[0], h[0], h[1], h[1]};
   } else {
     static_assert(nr == 2, "vectors of 2, 4 or 8 reals");
     return Vec<T>{f[0], f[0]};

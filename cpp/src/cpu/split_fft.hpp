@@ -77,11 +77,13 @@ struct VecOf;
 template <>
 struct VecOf<float> {
   typedef float type __attribute__((vector_size(kVecBytes)));
+  typedef float unaligned __attribute__((vector_size(kVecBytes), aligned(alignof(float))));
   typedef int mask __attribute__((vector_size(kVecBytes)));
 };
 template <>
 struct VecOf<double> {
   typedef double type __attribute__((vector_size(kVecBytes)));
+  typedef double unaligned __attribute__((vector_size(kVecBytes), aligned(alignof(double))));
   typedef long long mask __attribute__((vector_size(kVecBytes)));
 };
 template <class T>
@@ -96,15 +98,35 @@ constexpr int lanes_per_block() {
   return static_cast<int>(64 / (2 * sizeof(T)));
 }
 
-/// v with its lanes permuted: lane i of the result is lane idx(i) of v.
+/// v with its lanes permuted: lane i of the result is lane idx(i) of v. GCC takes the mask
+/// vector as is; Clang's shuffle builtin wants constant indices, so it gets the lane loop (which
+/// it folds into shuffles when idx is constant).
 template <class T, class Idx>
 inline Vec<T> permute(Vec<T> v, Idx idx) {
-  typename VecOf<T>::mask m;
-  for (int i = 0; i < static_cast<int>(sizeof(v) / sizeof(T)); ++i) m[i] = idx(i);
+  constexpr int n = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
 #if defined(__clang__)
-  return __builtin_shufflevector(v, v, m);
+  Vec<T> r{};
+  for (int i = 0; i < n; ++i) r[i] = v[idx(i)];
+  return r;
 #else
+  typename VecOf<T>::mask m;
+  for (int i = 0; i < n; ++i) m[i] = idx(i);
   return __builtin_shuffle(v, m);
+#endif
+}
+
+/// Lane i of the result is lane idx(i) of the concatenation (a, b).
+template <class T, class Idx>
+inline Vec<T> shuffle2(Vec<T> a, Vec<T> b, Idx idx) {
+  constexpr int n = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
+#if defined(__clang__)
+  Vec<T> r{};
+  for (int i = 0; i < n; ++i) r[i] = idx(i) < n ? a[idx(i)] : b[idx(i) - n];
+  return r;
+#else
+  typename VecOf<T>::mask m;
+  for (int i = 0; i < n; ++i) m[i] = idx(i);
+  return __builtin_shuffle(a, b, m);
 #endif
 }
 
@@ -122,16 +144,16 @@ inline Vec<T> reverse_pairs(Vec<T> v) {
 }
 
 /// Unaligned vector loads and stores through a vector type of T (which may alias T, and only
-/// T: a char-typed memcpy would make the compiler reload every member after each store).
-template <class T>
-using UnalignedVec __attribute__((vector_size(kVecBytes), aligned(alignof(T)))) = T;
+/// T: a char-typed memcpy would make the compiler reload every member after each store). The
+/// lowered alignment sits on a plain typedef (VecOf::unaligned), where GCC and Clang both honour
+/// it.
 template <class T>
 Vec<T> load_vec(const T* p) {
-  return *reinterpret_cast<const UnalignedVec<T>*>(p);
+  return *reinterpret_cast<const typename VecOf<T>::unaligned*>(p);
 }
 template <class T>
 void store_vec(T* p, Vec<T> v) {
-  *reinterpret_cast<UnalignedVec<T>*>(p) = v;
+  *reinterpret_cast<typename VecOf<T>::unaligned*>(p) = v;
 }
 
 /// Complex product x * w per lane, with w given as (wr, wr, ...) and (-wi, wi, ...).
@@ -547,21 +569,14 @@ class SplitFft2d {
   static void pack_pair(const T* u0, const T* u1, long Q, C* z) {
     using V = Vec<T>;
     constexpr int nr = static_cast<int>(sizeof(V) / sizeof(T));  // reals per vector
-    typename VecOf<T>::mask lo, hi;  // interleave the low / high halves of two vectors
-    for (int i = 0; i < nr; ++i) {
-      lo[i] = i / 2 + (i % 2) * nr;
-      hi[i] = nr / 2 + i / 2 + (i % 2) * nr;
-    }
+    // Interleave the low / high halves of two vectors.
+    auto lo = [](int i) { return i / 2 + (i % 2) * nr; };
+    auto hi = [](int i) { return nr / 2 + i / 2 + (i % 2) * nr; };
     long c = 0;
     for (; c + nr <= Q; c += nr) {
       const V a = load_vec(u0 + c), b = load_vec(u1 + c);
-#if defined(__clang__)
-      store_vec(&z[c].re, __builtin_shufflevector(a, b, lo));
-      store_vec(&z[c + nr / 2].re, __builtin_shufflevector(a, b, hi));
-#else
-      store_vec(&z[c].re, __builtin_shuffle(a, b, lo));
-      store_vec(&z[c + nr / 2].re, __builtin_shuffle(a, b, hi));
-#endif
+      store_vec(&z[c].re, shuffle2<T>(a, b, lo));
+      store_vec(&z[c + nr / 2].re, shuffle2<T>(a, b, hi));
     }
     for (; c < Q; ++c) z[c] = C{u0[c], u1[c]};
   }
