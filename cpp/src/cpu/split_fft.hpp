@@ -98,24 +98,9 @@ constexpr int lanes_per_block() {
   return static_cast<int>(64 / (2 * sizeof(T)));
 }
 
-/// v with its lanes permuted: lane i of the result is lane idx(i) of v. GCC takes the mask
-/// vector as is; Clang's shuffle builtin wants constant indices, so it gets the lane loop (which
-/// it folds into shuffles when idx is constant).
-template <class T, class Idx>
-inline Vec<T> permute(Vec<T> v, Idx idx) {
-  constexpr int n = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
-#if defined(__clang__)
-  Vec<T> r{};
-  for (int i = 0; i < n; ++i) r[i] = v[idx(i)];
-  return r;
-#else
-  typename VecOf<T>::mask m;
-  for (int i = 0; i < n; ++i) m[i] = idx(i);
-  return __builtin_shuffle(v, m);
-#endif
-}
-
-/// Lane i of the result is lane idx(i) of the concatenation (a, b).
+/// Lane i of the result is lane idx(i) of the concatenation (a, b). GCC takes the mask vector as
+/// is; Clang's shuffle builtin wants constant indices, so it gets the lane loop (which it folds
+/// into shuffles when idx is constant).
 template <class T, class Idx>
 inline Vec<T> shuffle2(Vec<T> a, Vec<T> b, Idx idx) {
   constexpr int n = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
@@ -128,6 +113,12 @@ inline Vec<T> shuffle2(Vec<T> a, Vec<T> b, Idx idx) {
   for (int i = 0; i < n; ++i) m[i] = idx(i);
   return __builtin_shuffle(a, b, m);
 #endif
+}
+
+/// v with its lanes permuted: lane i of the result is lane idx(i) of v.
+template <class T, class Idx>
+inline Vec<T> permute(Vec<T> v, Idx idx) {
+  return shuffle2<T>(v, v, idx);
 }
 
 /// (re, im) pairs swapped: (im, re).
