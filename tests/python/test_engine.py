@@ -393,14 +393,15 @@ def test_large_grids_match_reference(dtype, threads, batch, rel_err):
 # -- engine variants ---------------------------------------------------------------------------
 _VARIANT_SCRIPT = """
 import sys, numpy as np, scatkit, scatkit._core as c
-x = np.random.default_rng(3).random((2, 60, 62))
-S = scatkit.Scattering2D(2, (60, 62), L=6, backend="native")
+M, N, J = (int(a) for a in sys.argv[2:5])
+x = np.random.default_rng(3).random((2, M, N))
+S = scatkit.Scattering2D(J, (M, N), L=6, backend="native")
 np.save(sys.argv[1], np.stack([S(x.astype(np.float32)).astype(np.float64), S(x)]))
 print(c.cpu_isa())
 """
 
 
-def _run_variant(tmp_path, name, env_extra):
+def _run_variant(tmp_path, name, env_extra, shape=(60, 62), J=2):
     import os
     import subprocess
     import sys
@@ -408,7 +409,7 @@ def _run_variant(tmp_path, name, env_extra):
     out = tmp_path / f"{name}.npy"
     env = dict(os.environ, SCATKIT_FFTW_WISDOM="0", **env_extra)
     proc = subprocess.run(
-        [sys.executable, "-c", _VARIANT_SCRIPT, str(out)],
+        [sys.executable, "-c", _VARIANT_SCRIPT, str(out), *map(str, (*shape, J))],
         env=env,
         capture_output=True,
         text=True,
@@ -428,3 +429,35 @@ def test_baseline_variant_and_fftw_only_path_agree(tmp_path, rel_err):
     for other in (baseline, fftw):
         assert rel_err(other[0], default[0]) <= 1e-6
         assert rel_err(other[1], default[1]) <= 1e-13
+
+
+# -- the spatial low-pass ----------------------------------------------------------------------
+# Maps whose spectrum serves only the low-pass (every second-order map, and first-order maps with
+# no second order after them) are low-passed in space at the levels where phi's impulse response
+# is compact (r <= J - 3; cpu/spatial_lowpass.hpp). These shapes use it at one or two levels,
+# with kernels that wrap around the grid's edges, non-square grids and both orders.
+SPATIAL_LOWPASS_CASES = [(128, 120, 4, 4, 2), (100, 90, 5, 4, 1), (200, 180, 5, 3, 2)]
+
+
+@pytest.mark.parametrize("M, N, J, L, max_order", SPATIAL_LOWPASS_CASES)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_spatial_lowpass_matches_reference(M, N, J, L, max_order, threads, rel_err):
+    x = np.random.default_rng(11).standard_normal((2, M, N))
+    ref = scatkit.Scattering2D(J, (M, N), L=L, max_order=max_order, backend="reference")
+    expected = ref(x)
+    S = scatkit.Scattering2D(J, (M, N), L=L, max_order=max_order, threads=threads)
+    orders = _orders(S)
+    assert_close_per_order(S(x), expected, orders, TOL_FLOAT64_VS_REFERENCE, rel_err, "f64")
+    x32 = x.astype(np.float32)
+    assert_close_per_order(S(x32), expected, orders, TOL_FLOAT32, rel_err, "f32")
+    # One image shared between the threads takes the per-angle path.
+    assert_close_per_order(S(x[:1]), expected[:1], orders, TOL_FLOAT64_VS_REFERENCE, rel_err, "1")
+
+
+def test_spatial_and_fourier_lowpass_agree(tmp_path, rel_err):
+    """SCATKIT_LOWPASS=fourier (every low-pass in Fourier, as the SPEC writes it) and the default
+    give the same results where the default low-passes in space."""
+    default, _ = _run_variant(tmp_path, "default", {}, (128, 120), 4)
+    fourier, _ = _run_variant(tmp_path, "fourier", {"SCATKIT_LOWPASS": "fourier"}, (128, 120), 4)
+    assert rel_err(fourier[0], default[0]) <= 1e-6
+    assert rel_err(fourier[1], default[1]) <= 1e-13

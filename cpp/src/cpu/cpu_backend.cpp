@@ -37,6 +37,7 @@
 #define SCATKIT_SPLIT_FFT_AVX 1
 #endif
 
+#include "cpu/spatial_lowpass.hpp"
 #include "cpu/split_fft.hpp"
 
 namespace scatkit {
@@ -59,11 +60,12 @@ struct Workspace {
   AlignedBuffer<T> U;       // L modulus maps
   AlignedBuffer<C<T>> V1h;  // L first-order half spectra
   AlignedBuffer<C<T>> V;    // one first-order full spectrum
-  AlignedBuffer<C<T>> V2h;  // L second-order half spectra
+  AlignedBuffer<C<T>> V2h;  // L second-order half spectra (Fourier low-pass only)
   AlignedBuffer<C<T>> Ch;   // L coarse low-pass half spectra
   AlignedBuffer<T> Cr;      // L coarse low-pass maps
   AlignedBuffer<C<T>> Z;    // low-pass spectrum folded along rows only
   AlignedBuffer<C<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
+  AlignedBuffer<T> Lt;      // spatial low-pass: out_rows x Q partial sums
 };
 
 // (f[0], f[0], f[1], f[1], ...): half a vector's worth of filter values, each duplicated.
@@ -267,6 +269,15 @@ class CpuBackend final : public Backend {
     for (const auto& f : phi_) filter_bytes_ += f.bytes();
     for (const auto& cf : colfold_) filter_bytes_ += cf.idx.size() * (sizeof(int) + sizeof(T));
 
+    // With the spatial low-pass at every second-order level, no second-order spectra: no V2h.
+    const size_t v2h = static_cast<size_t>(L) * (hq / 4 + static_cast<size_t>(P));
+    bool any_spatial = false;
+    for (int r = 0; r < J; ++r) any_spatial = any_spatial || spatial_at(r);
+    const size_t lt = any_spatial ? static_cast<size_t>(s.out_rows * Q) : 0;
+    per_thread_ += sizeof(T) * lt;
+    if (!second_order_spectra()) per_thread_ -= sizeof(C<T>) * v2h;
+    for (const auto& sl : spatial_lowpass_) filter_bytes_ += sl.bytes();
+
     row_src_.resize(static_cast<size_t>(P));
     col_src_.resize(static_cast<size_t>(Q));
     for (long p = 0; p < P; ++p) row_src_[p] = reflect_index(p - s.pad_top, s.M);
@@ -281,7 +292,8 @@ class CpuBackend final : public Backend {
       w.U = AlignedBuffer<T>(ygrid);
       w.V1h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * hq);
       w.V = AlignedBuffer<C<T>>(pq);
-      w.V2h = AlignedBuffer<C<T>>(static_cast<size_t>(L) * (hq / 4 + static_cast<size_t>(P)));
+      if (second_order_spectra()) w.V2h = AlignedBuffer<C<T>>(v2h);
+      w.Lt = AlignedBuffer<T>(lt);
       w.Ch = AlignedBuffer<C<T>>(static_cast<size_t>(L) * cq);
       w.Cr = AlignedBuffer<T>(static_cast<size_t>(L) * cr);
       w.Z = AlignedBuffer<C<T>>(static_cast<size_t>(P >> J) * static_cast<size_t>(Q / 2 + 1));
@@ -349,13 +361,15 @@ class CpuBackend final : public Backend {
       self.r2c0_.r2c(w.R.data(), w.H.data(), w.S.data());
       self.c2r1_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
       for (int j1 = 0; j1 < J; ++j1) {
-        self.band_ffts(j1, w, w.V1h.data());
-        self.c2rL_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
+        const bool spectra = self.first_order_spectra(j1);
+        self.band_ffts(j1, w, spectra ? w.V1h.data() : nullptr);
+        if (spectra) self.c2rL_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
         if (self.s_.max_order < 2) continue;
         for (int t1 = 0; t1 < L; ++t1)
           for (int j2 = j1 + 1; j2 < J; ++j2) {
-            self.band_ffts(j2, w, w.V2h.data());
-            self.c2rL_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
+            const bool spatial = self.spatial_at(j2);
+            self.band_ffts(j2, w, spatial ? nullptr : w.V2h.data());
+            if (!spatial) self.c2rL_.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
           }
       }
     }
@@ -379,6 +393,7 @@ class CpuBackend final : public Backend {
   // The low-pass at every source level r: row fold onto the level-J rows of Z, column table.
   void prepare_lowpass(std::vector<std::vector<double>>& levels) {
     const int J = s_.J;
+    prepare_spatial_lowpass(levels);
     for (size_t r = 0; r < levels.size(); ++r) {
       const int lr = static_cast<int>(r);
       const std::vector<T> f = scaled(levels[r], lr);
@@ -403,6 +418,47 @@ class CpuBackend final : public Backend {
           }
       colfold_.push_back(std::move(cf));
     }
+  }
+
+  // The spatial low-pass (cpu/spatial_lowpass.hpp) of the levels where it is cheaper than an
+  // r2c FFT plus the Fourier low-pass. phi's impulse response is compact at levels r <= J-3
+  // (about 10 * 2^(J-1-r) taps per axis, some 5 multiply-adds per grid point); at the two
+  // coarsest levels the level's frequency band cuts phi's Gaussian, the response rings over the
+  // whole grid and the FFT route is cheaper. SCATKIT_LOWPASS=fourier keeps the Fourier low-pass
+  // everywhere, for comparison.
+  void prepare_spatial_lowpass(const std::vector<std::vector<double>>& levels) {
+    spatial_lowpass_.resize(levels.size());
+    const char* env = std::getenv("SCATKIT_LOWPASS");
+    if (env && std::string(env) == "fourier") return;
+    for (size_t r = 0; r < levels.size(); ++r) {
+      const int lr = static_cast<int>(r);
+      const long Pr = s_.rows_at(lr), Qr = s_.cols_at(lr);
+      std::vector<double> A, B;
+      if (!split_separable(levels[r], Pr, Qr, 1e-12, &A, &B)) continue;
+      const long k = 1L << (s_.J - lr);
+      SpatialLowpass<T> sl =
+          SpatialLowpass<T>::make(axis_impulse_response(A), axis_impulse_response(B), k,
+                                  s_.out_rows, s_.out_cols, filter_drop_relative<T>());
+      if (sl.multiply_adds() <= static_cast<size_t>(8 * Pr * Qr))
+        spatial_lowpass_[r] = std::move(sl);
+    }
+  }
+
+  // Whether the maps of level r are low-passed in space.
+  bool spatial_at(int r) const { return spatial_lowpass_[static_cast<size_t>(r)].P > 0; }
+
+  // Whether first-order level j1 needs its half spectra: for second order, or for the Fourier
+  // low-pass.
+  bool first_order_spectra(int j1) const {
+    return !spatial_at(j1) || (s_.max_order >= 2 && j1 + 1 < s_.J);
+  }
+
+  // Whether some second-order level uses the Fourier low-pass (and so the V2h spectra).
+  bool second_order_spectra() const {
+    if (s_.max_order < 2) return false;
+    for (int r = 1; r < s_.J; ++r)
+      if (!spatial_at(r)) return true;
+    return false;
   }
 
   std::vector<T> scaled(const std::vector<double>& f, int r) const {
@@ -444,14 +500,16 @@ class CpuBackend final : public Backend {
     for (int r = 0; r < J; ++r) {
       const long Pr = P >> r, Qr = Q >> r;
       const size_t lr = static_cast<size_t>(r);
+      // No r2c at levels whose maps are all low-passed in space.
+      const bool r2c = first_order_spectra(r) || (s_.max_order >= 2 && r > 0 && !spatial_at(r));
       if (batched_level(r)) {
         inv_[lr].init_c2c(Pr, Qr, L, FFTW_BACKWARD, w.Y.data(), S, flags);
-        r2c_[lr].init_r2c(Pr, Qr, L, w.U.data(), w.V1h.data(), S, flags);
+        if (r2c) r2c_[lr].init_r2c(Pr, Qr, L, w.U.data(), w.V1h.data(), S, flags);
       }
       // Single-angle plans: large grids and one image shared between threads.
       if (nt_ > 1 || !batched_level(r)) {
         inv1_[lr].init_c2c(Pr, Qr, 1, FFTW_BACKWARD, w.Y.data(), S, flags);
-        r2c1_[lr].init_r2c(Pr, Qr, 1, w.U.data(), w.V1h.data(), S, flags);
+        if (r2c) r2c1_[lr].init_r2c(Pr, Qr, 1, w.U.data(), w.V1h.data(), S, flags);
       }
     }
     const long PJ = P >> J, QJ = Q >> J;
@@ -492,36 +550,47 @@ class CpuBackend final : public Backend {
     psi_[static_cast<size_t>(j * s_.L + t)][static_cast<size_t>(r)].apply(spec, y);
   }
 
-  // The FFTs bandpass() runs at level j, alone (FFT-only timing).
+  // The FFTs bandpass() runs at level j, alone (FFT-only timing); the r2c only when the
+  // spectra are formed (half != nullptr).
   void band_ffts(int j, Workspace<T>& w, C<T>* half) const {
     const size_t lj = static_cast<size_t>(j);
     if (batched_level(j)) {
       inv_[lj].c2c(w.Y.data(), w.S.data());
-      r2c_[lj].r2c(w.U.data(), half, w.S.data());
+      if (half) r2c_[lj].r2c(w.U.data(), half, w.S.data());
       return;
     }
     for (int t = 0; t < s_.L; ++t) {
       inv1_[lj].c2c(w.Y.data(), w.S.data());
-      r2c1_[lj].r2c(w.U.data(), w.H.data(), w.S.data());
+      if (half) r2c1_[lj].r2c(w.U.data(), w.H.data(), w.S.data());
     }
   }
 
   // Band-pass at level j of spec (level r): half[t] = r2c(|ifft(product_fold(t))|). All L angles
   // as one batched FFT when the grids are small (amortises FFTW's per-call cost); one angle at a
   // time when they are large, so the working set stays in cache; only angle one_angle if >= 0.
-  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w,
-                int one_angle = -1) const {
+  //
+  // With half == nullptr the spectra are not formed: each modulus map goes to the spatial
+  // low-pass, into output channel c0 + (t - first angle) of out.
+  void bandpass(const C<T>* spec, int r, int j, C<T>* half, Workspace<T>& w, int one_angle = -1,
+                T* out = nullptr, size_t c0 = 0) const {
     const int L = s_.L;
     const size_t lj = static_cast<size_t>(j);
     const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
     const size_t gs = static_cast<size_t>(Pj * Qj);
+    const size_t plane = static_cast<size_t>(s_.out_rows * s_.out_cols);
     const bool batched = one_angle < 0 && batched_level(j);
     if (batched) {
       for (int t = 0; t < L; ++t)
         product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
       inv_[lj].c2c(w.Y.data(), w.S.data());
       modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
-      r2c_[lj].r2c(w.U.data(), half, w.S.data());
+      if (half) {
+        r2c_[lj].r2c(w.U.data(), half, w.S.data());
+        return;
+      }
+      for (int t = 0; t < L; ++t)
+        spatial_lowpass_[lj].apply(w.U.data() + static_cast<size_t>(t) * gs, w.Lt.data(),
+                                   out + (c0 + static_cast<size_t>(t)) * plane);
       return;
     }
     const size_t hs = static_cast<size_t>(Pj * (Qj / 2 + 1));
@@ -530,6 +599,11 @@ class CpuBackend final : public Backend {
       product_fold(spec, r, j, t, w.Y.data());
       inv1_[lj].c2c(w.Y.data(), w.S.data());
       modulus_row(w.Y.data(), w.U.data(), static_cast<long>(gs));
+      if (!half) {
+        spatial_lowpass_[lj].apply(w.U.data(), w.Lt.data(),
+                                   out + (c0 + static_cast<size_t>(t - t0)) * plane);
+        continue;
+      }
       C<T>* dst = half + static_cast<size_t>(t - t0) * hs;
       // FFTW needs the alignment it planned with; misaligned slots go through w.H (free here).
       if (F::alignment_of(&dst[0].re) == F::alignment_of(&w.V1h.data()[0].re)) {
@@ -586,6 +660,10 @@ class CpuBackend final : public Backend {
       const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
       const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1));
       C<T>* half = w.V1h.data();
+      if (!first_order_spectra(j1)) {
+        bandpass(w.X.data(), 0, j1, nullptr, w, -1, out, static_cast<size_t>(1 + j1 * L));
+        continue;
+      }
       bandpass(w.X.data(), 0, j1, half, w);
       lowpass(half, hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
       if (s_.max_order < 2 || j1 + 1 >= J) continue;
@@ -601,9 +679,13 @@ class CpuBackend final : public Backend {
     for (int j2 = j1 + 1; j2 < J; ++j2) {
       const long P2 = s_.rows_at(j2), Q2 = s_.cols_at(j2);
       const size_t hs2 = static_cast<size_t>(P2 * (Q2 / 2 + 1));
+      const size_t c0 = s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)];
+      if (spatial_at(j2)) {
+        bandpass(w.V.data(), j1, j2, nullptr, w, -1, out, c0);
+        continue;
+      }
       bandpass(w.V.data(), j1, j2, w.V2h.data(), w);
-      lowpass(w.V2h.data(), hs2, j2, L, out,
-              s_.order2_base[static_cast<size_t>(j1 * L + t1)][static_cast<size_t>(j2)], w);
+      lowpass(w.V2h.data(), hs2, j2, L, out, c0, w);
     }
   }
 
@@ -623,6 +705,10 @@ class CpuBackend final : public Backend {
     const int J = self.s_.J, L = self.s_.L, tasks = J * L;
     for (int i = job.next++; i < tasks; i = job.next++) {
       const int j1 = i / L, t1 = i % L;
+      if (!self.first_order_spectra(j1)) {
+        self.bandpass(job.X, 0, j1, nullptr, w, t1, job.out, static_cast<size_t>(1 + i));
+        continue;
+      }
       self.bandpass(job.X, 0, j1, w.V1h.data(), w, t1);
       self.lowpass(w.V1h.data(), 0, j1, 1, job.out, static_cast<size_t>(1 + i), w);
       if (self.s_.max_order >= 2 && j1 + 1 < J) self.second_order(j1, t1, w.V1h.data(), job.out, w);
@@ -651,8 +737,9 @@ class CpuBackend final : public Backend {
     long k = 1;
   };
 
-  std::vector<FoldPlan<T>> phi_;     // [source level], onto the level-J rows
-  std::vector<ColumnFold> colfold_;  // [source level]
+  std::vector<FoldPlan<T>> phi_;                    // [source level], onto the level-J rows
+  std::vector<SpatialLowpass<T>> spatial_lowpass_;  // [level], empty (P == 0) where unused
+  std::vector<ColumnFold> colfold_;                 // [source level]
   std::vector<long> row_src_, col_src_;
   mutable std::vector<Workspace<T>> ws_;
   size_t scratch_ = 0;  // complex values of split-FFT scratch per worker
