@@ -433,9 +433,10 @@ def test_baseline_variant_and_fftw_only_path_agree(tmp_path, rel_err):
 
 # -- the spatial low-pass ----------------------------------------------------------------------
 # Maps whose spectrum serves only the low-pass (every second-order map, and first-order maps with
-# no second order after them) are low-passed in space at the levels where phi's impulse response
-# is compact (r <= J - 3; cpu/spatial_lowpass.hpp). These shapes use it at one or two levels,
-# with kernels that wrap around the grid's edges, non-square grids and both orders.
+# no second order after them) are low-passed in space (cpu/spatial_lowpass.hpp) wherever that is
+# cheaper than the FFTs, which covers every Kymatio configuration above. These larger shapes add
+# compact kernels that wrap around the grid's edges (levels r <= J - 3), whole-grid kernels at
+# the coarse levels, non-square grids and both orders.
 SPATIAL_LOWPASS_CASES = [(128, 120, 4, 4, 2), (100, 90, 5, 4, 1), (200, 180, 5, 3, 2)]
 
 

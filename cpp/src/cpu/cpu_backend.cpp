@@ -37,8 +37,7 @@
 #define SCATKIT_SPLIT_FFT_AVX 1
 #endif
 
-#include "cpu/spatial_lowpass.hpp"
-#include "cpu/split_fft.hpp"
+#include "cpu/spatial_lowpass.hpp"  // includes cpu/split_fft.hpp
 
 namespace scatkit {
 namespace detail {
@@ -65,7 +64,7 @@ struct Workspace {
   AlignedBuffer<T> Cr;      // L coarse low-pass maps
   AlignedBuffer<C<T>> Z;    // low-pass spectrum folded along rows only
   AlignedBuffer<C<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
-  AlignedBuffer<T> Lt;      // spatial low-pass: out_rows x Q partial sums
+  AlignedBuffer<T> Lt;      // scratch of the spatial low-pass
 };
 
 // (f[0], f[0], f[1], f[1], ...): half a vector's worth of filter values, each duplicated.
@@ -273,7 +272,7 @@ class CpuBackend final : public Backend {
     const size_t v2h = static_cast<size_t>(L) * (hq / 4 + static_cast<size_t>(P));
     bool any_spatial = false;
     for (int r = 0; r < J; ++r) any_spatial = any_spatial || spatial_at(r);
-    const size_t lt = any_spatial ? static_cast<size_t>(s.out_rows * Q) : 0;
+    const size_t lt = any_spatial ? SpatialLowpass<T>::scratch_size(s.out_rows, Q, s.out_cols) : 0;
     per_thread_ += sizeof(T) * lt;
     if (!second_order_spectra()) per_thread_ -= sizeof(C<T>) * v2h;
     for (const auto& sl : spatial_lowpass_) filter_bytes_ += sl.bytes();
@@ -420,12 +419,18 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // The spatial low-pass (cpu/spatial_lowpass.hpp) of the levels where it is cheaper than an
-  // r2c FFT plus the Fourier low-pass. phi's impulse response is compact at levels r <= J-3
-  // (about 10 * 2^(J-1-r) taps per axis, some 5 multiply-adds per grid point); at the two
-  // coarsest levels the level's frequency band cuts phi's Gaussian, the response rings over the
-  // whole grid and the FFT route is cheaper. SCATKIT_LOWPASS=fourier keeps the Fourier low-pass
-  // everywhere, for comparison.
+  // The spatial low-pass (cpu/spatial_lowpass.hpp) of the levels where it costs less than the
+  // r2c FFT and Fourier low-pass it replaces. phi's impulse response is compact at levels
+  // r <= J-3 (about 10 * 2^(J-1-r) taps per axis); at the two coarsest levels the level's
+  // frequency band cuts phi's Gaussian and the response rings over the whole grid, so each
+  // output row needs every source row. The cost test is a fixed model (no timing, so the plan
+  // and its results do not depend on the machine's load): the blocked passes run at about 20
+  // multiply-adds per ns and a split-prime or FFTW r2c at about 0.23 ns per point and log2 of
+  // the size (136x136: 35 us against 61 us plus the low-pass fold, measured), hence spatial
+  // when multiply-adds <= 5 * PQ log2(PQ). That keeps it for every level of 32x32 J=2 to
+  // 512x512 J=4 (in-process A/B: 7%, 12% and 20% less time than Fourier everywhere) and hands
+  // the coarse levels of large images with small J back to the FFTs. SCATKIT_LOWPASS=fourier
+  // keeps the Fourier low-pass everywhere, for comparison.
   void prepare_spatial_lowpass(const std::vector<std::vector<double>>& levels) {
     spatial_lowpass_.resize(levels.size());
     const char* env = std::getenv("SCATKIT_LOWPASS");
@@ -439,7 +444,8 @@ class CpuBackend final : public Backend {
       SpatialLowpass<T> sl =
           SpatialLowpass<T>::make(axis_impulse_response(A), axis_impulse_response(B), k,
                                   s_.out_rows, s_.out_cols, filter_drop_relative<T>());
-      if (sl.multiply_adds() <= static_cast<size_t>(8 * Pr * Qr))
+      const double pq = static_cast<double>(Pr * Qr);
+      if (static_cast<double>(sl.multiply_adds()) <= 5.0 * pq * std::log2(std::max(2.0, pq)))
         spatial_lowpass_[r] = std::move(sl);
     }
   }

@@ -7,10 +7,9 @@
 // subsampling by k in space). Kymatio's phi is a Gaussian with theta = 0 and slant 1, so its
 // Fourier filter at every level is an outer product A (x) B (up to rounding, checked when the
 // plan is built), and h = a (x) b with a = ifft(A), b = ifft(B). Only the cropped outputs are
-// computed: one pass over the rows of u for each output row (axpy on whole rows), then one dot
-// product per output value. This replaces the r2c FFT, the low-pass fold and the coarse c2r of
-// every map whose spectrum is not needed for anything else (all second-order maps, and the
-// first-order maps with no second order after them).
+// computed, in two register-blocked passes (rows, then columns). This replaces the r2c FFT, the
+// low-pass fold and the coarse c2r of every map whose spectrum is not needed for anything else
+// (all second-order maps, and the first-order maps with no second order after them).
 //
 // Everything here has internal linkage: the file is compiled once per instruction set variant
 // of the CPU engine, and the variants must not share (ODR-merge) any function.
@@ -20,6 +19,8 @@
 #include <cmath>
 #include <cstddef>
 #include <vector>
+
+#include "cpu/split_fft.hpp"  // Vec, load_vec, store_vec
 
 namespace scatkit {
 namespace detail {
@@ -67,29 +68,37 @@ inline bool split_separable(const std::vector<double>& f, long P, long Q, double
 
 /// The spatial low-pass of one level: out[i][c] = sum_x sum_y a[k(i+1) - x] b[k(c+1) - y] u[x][y]
 /// (indices mod P and Q), for the orows x ocols cropped outputs of a P x Q map.
+///
+/// Each axis is a small matrix product, dst = W src, with W (outputs x source lines) banded
+/// (compact response) or dense (the whole circular response). Outputs go in groups of kGroup
+/// lines: entry e of a group is one source line and the kGroup weights it carries, so one pass
+/// over a source line feeds kGroup accumulators per vector (register blocking). Pass 1 runs on
+/// the rows of u, pass 2 on the columns of the transposed result.
 template <class T>
 struct SpatialLowpass {
-  struct Piece {
-    int src = 0, len = 0, w = 0;  // source indices [src, src + len), weights from w on
-  };
-  // Output index o of an axis uses pieces [first[o], first[o + 1]).
+  static constexpr int kGroup = 4;
   struct Axis {
-    std::vector<int> first;
-    std::vector<Piece> pieces;
-    std::vector<T> w;
+    std::vector<int> first;  // entries of group g: [first[g], first[g + 1])
+    std::vector<int> src;    // source line of each entry
+    std::vector<T> w;        // kGroup weights per entry, 0 for lines that skip the source
   };
   Axis rows, cols;
   long P = 0, Q = 0, orows = 0, ocols = 0;
 
-  /// Multiply-adds of one apply().
+  /// Multiply-adds of one apply() (the zero weights of a group included).
   size_t multiply_adds() const {
     return static_cast<size_t>(Q) * rows.w.size() + static_cast<size_t>(orows) * cols.w.size();
   }
 
   size_t bytes() const {
     return (rows.w.size() + cols.w.size()) * sizeof(T) +
-           (rows.pieces.size() + cols.pieces.size()) * sizeof(Piece) +
-           (rows.first.size() + cols.first.size()) * sizeof(int);
+           (rows.src.size() + cols.src.size() + rows.first.size() + cols.first.size()) *
+               sizeof(int);
+  }
+
+  /// Scratch values apply() needs.
+  static size_t scratch_size(long orows, long Q, long ocols) {
+    return static_cast<size_t>(2 * orows * Q + ocols * orows);
   }
 
   /// a (length P) and b (length Q): the axis impulse responses; k: the subsampling factor; taps
@@ -107,55 +116,80 @@ struct SpatialLowpass {
     return s;
   }
 
-  /// out (orows x ocols, row stride ocols) from the real P x Q map u; t: orows x Q scratch.
-  void apply(const T* u, T* t, T* out) const {
-    for (long i = 0; i < orows; ++i) {
-      const int* f = rows.first.data();
-      row_pass(u, t + i * Q, rows.pieces.data() + f[i], f[i + 1] - f[i]);
-    }
-    for (long i = 0; i < orows; ++i) {
-      const int* f = cols.first.data();
-      for (long c = 0; c < ocols; ++c)
-        out[i * ocols + c] = col_dot(t + i * Q, cols.pieces.data() + f[c], f[c + 1] - f[c]);
-    }
+  /// out (orows x ocols, row stride ocols) from the real P x Q map u, with scratch_size() values
+  /// of scratch.
+  void apply(const T* u, T* scratch, T* out) const {
+    T* t = scratch;          // orows x Q: the rows pass
+    T* tt = t + orows * Q;   // Q x orows: its transpose
+    T* st = tt + Q * orows;  // ocols x orows: the columns pass
+    blocked_pass(rows, orows, u, Q, Q, t);
+    for (long i = 0; i < orows; ++i)
+      for (long y = 0; y < Q; ++y) tt[y * orows + i] = t[i * Q + y];
+    blocked_pass(cols, ocols, tt, orows, orows, st);
+    for (long i = 0; i < orows; ++i)
+      for (long c = 0; c < ocols; ++c) out[i * ocols + c] = st[c * orows + i];
   }
 
  private:
-  // ti = sum over the pieces' source rows x of w[x] * u[x][.] (whole rows: vectorised).
-  void row_pass(const T* __restrict u, T* __restrict ti, const Piece* pc, int npieces) const {
-    const long q = Q;
-    bool first = true;
-    for (int n = 0; n < npieces; ++n)
-      for (int x = 0; x < pc[n].len; ++x) {
-        const T w = rows.w[static_cast<size_t>(pc[n].w + x)];
-        const T* __restrict ux = u + static_cast<long>(pc[n].src + x) * q;
-        if (first) {
-          for (long y = 0; y < q; ++y) ti[y] = w * ux[y];
-          first = false;
-        } else {
-          for (long y = 0; y < q; ++y) ti[y] += w * ux[y];
-        }
-      }
-  }
-
-  // sum over the pieces' source columns y of w[y] * ti[y], in eight fixed partial sums added in
-  // a fixed order: the same bits at any vector width.
-  T col_dot(const T* __restrict ti, const Piece* pc, int npieces) const {
-    T acc[8] = {};
-    for (int n = 0; n < npieces; ++n) {
-      const T* __restrict w = cols.w.data() + pc[n].w;
-      const T* __restrict src = ti + pc[n].src;
-      const int len = pc[n].len;
-      int y = 0;
-      for (; y + 8 <= len; y += 8)
-        for (int l = 0; l < 8; ++l) acc[l] += w[y + l] * src[y + l];
-      for (int l = 0; y < len; ++y, ++l) acc[l] += w[y] * src[y];
+  // dst[o][0, n) = sum over the entries e of o's group of w[e][o % kGroup] * src[line e][0, n),
+  // src and dst with row stride n (dst) and lds (src). Every value is summed in entry order from
+  // zero, in the vector loop and in the scalar tail alike: the same bits at any vector width.
+  static void blocked_pass(const Axis& ax, long nout, const T* src, long lds, long n, T* dst) {
+    for (long g = 0; g * kGroup < nout; ++g) {
+      const int e0 = ax.first[static_cast<size_t>(g)], e1 = ax.first[static_cast<size_t>(g + 1)];
+      const int lines = static_cast<int>(std::min<long>(kGroup, nout - g * kGroup));
+      group_pass(ax.src.data() + e0, ax.w.data() + static_cast<size_t>(e0) * kGroup, e1 - e0, lines,
+                 src, lds, n, dst + g * kGroup * n);
     }
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
   }
 
-  // Output o sits at k(o+1); it uses the taps d = -r..r (all n when 2r+1 >= n), source index
-  // (k(o+1) - d) mod n with weight h[d mod n], cut into linear pieces in increasing source order.
+  // One group: ne entries (source lines sl[e], weights w[e * kGroup + l]) into `lines` rows of d.
+  static void group_pass(const int* __restrict sl, const T* __restrict w, int ne, int lines,
+                         const T* __restrict src, long lds, long n, T* __restrict d) {
+    using V = Vec<T>;
+    constexpr int W = static_cast<int>(sizeof(V) / sizeof(T));
+    long c = 0;
+    for (; c + 2 * W <= n; c += 2 * W) {
+      V a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {};
+      const T* s = src + c;
+      for (int e = 0; e < ne; ++e) {
+        const T* se = s + sl[e] * lds;
+        const V u = load_vec(se), v = load_vec(se + W);
+        const T* we = w + e * kGroup;
+        a0 += we[0] * u, b0 += we[0] * v;
+        a1 += we[1] * u, b1 += we[1] * v;
+        a2 += we[2] * u, b2 += we[2] * v;
+        a3 += we[3] * u, b3 += we[3] * v;
+      }
+      const V a[kGroup] = {a0, a1, a2, a3}, b[kGroup] = {b0, b1, b2, b3};
+      for (int l = 0; l < lines; ++l) {
+        store_vec(d + l * n + c, a[l]);
+        store_vec(d + l * n + c + W, b[l]);
+      }
+    }
+    for (; c + W <= n; c += W) {
+      V a0 = {}, a1 = {}, a2 = {}, a3 = {};
+      for (int e = 0; e < ne; ++e) {
+        const V u = load_vec(src + sl[e] * lds + c);
+        const T* we = w + e * kGroup;
+        a0 += we[0] * u, a1 += we[1] * u, a2 += we[2] * u, a3 += we[3] * u;
+      }
+      const V a[kGroup] = {a0, a1, a2, a3};
+      for (int l = 0; l < lines; ++l) store_vec(d + l * n + c, a[l]);
+    }
+    for (; c < n; ++c) {
+      T a[kGroup] = {};
+      for (int e = 0; e < ne; ++e) {
+        const T u = src[sl[e] * lds + c];
+        for (int l = 0; l < kGroup; ++l) a[l] += w[e * kGroup + l] * u;
+      }
+      for (int l = 0; l < lines; ++l) d[l * n + c] = a[l];
+    }
+  }
+
+  // Output o sits at k(o+1); it uses the taps d = -r..r (all n when 2r+1 >= n): source line
+  // (k(o+1) - d) mod n with weight h[d mod n]. A group's entries are the union of its outputs'
+  // source lines, in increasing order.
   static Axis make_axis(const std::vector<double>& h, long k, long nout, double eps) {
     const long n = static_cast<long>(h.size());
     double total = 0;
@@ -170,26 +204,28 @@ struct SpatialLowpass {
     }
     const bool all = 2 * r + 1 >= n;
     Axis ax;
-    for (long o = 0; o < nout; ++o) {
-      ax.first.push_back(static_cast<int>(ax.pieces.size()));
-      const long centre = (k * (o + 1)) % n;
-      // Source range [centre - r, centre + r], or the whole axis.
-      const long lo = all ? 0 : centre - r, hi = all ? n : centre + r + 1;
-      long s = lo;
-      while (s < hi) {
-        const long sm = ((s % n) + n) % n;
-        const long len = std::min(hi - s, n - sm);  // up to the wrap
-        Piece p;
-        p.src = static_cast<int>(sm);
-        p.len = static_cast<int>(len);
-        p.w = static_cast<int>(ax.w.size());
-        for (long x = sm; x < sm + len; ++x)
-          ax.w.push_back(static_cast<T>(h[static_cast<size_t>(((centre - x) % n + n) % n)]));
-        ax.pieces.push_back(p);
-        s += len;
+    std::vector<double> w(static_cast<size_t>(n * kGroup));
+    std::vector<char> used(static_cast<size_t>(n));
+    for (long g = 0; g * kGroup < nout; ++g) {
+      ax.first.push_back(static_cast<int>(ax.src.size()));
+      std::fill(w.begin(), w.end(), 0.0);
+      std::fill(used.begin(), used.end(), 0);
+      for (int l = 0; l < kGroup && g * kGroup + l < nout; ++l) {
+        const long centre = (k * (g * kGroup + l + 1)) % n;
+        for (long d = all ? 0 : -r; d <= (all ? n - 1 : r); ++d) {
+          const long x = ((centre - d) % n + n) % n;
+          used[static_cast<size_t>(x)] = 1;
+          w[static_cast<size_t>(x * kGroup + l)] = h[static_cast<size_t>((d % n + n) % n)];
+        }
       }
+      for (long x = 0; x < n; ++x)
+        if (used[static_cast<size_t>(x)]) {
+          ax.src.push_back(static_cast<int>(x));
+          for (int l = 0; l < kGroup; ++l)
+            ax.w.push_back(static_cast<T>(w[static_cast<size_t>(x * kGroup + l)]));
+        }
     }
-    ax.first.push_back(static_cast<int>(ax.pieces.size()));
+    ax.first.push_back(static_cast<int>(ax.src.size()));
     return ax;
   }
 };
