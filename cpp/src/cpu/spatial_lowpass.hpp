@@ -167,6 +167,10 @@ struct SpatialLowpass {
         store_vec(d + l * n + c + W, b[l]);
       }
     }
+    // Then single vectors; the last one may overlap columns already done (it recomputes them
+    // with the same operations, so the same values), which leaves scalars to rows shorter than
+    // a vector.
+    if (c < n && n >= W) c = std::min(c, n - W);
     for (; c + W <= n; c += W) {
       V a0 = {}, a1 = {}, a2 = {}, a3 = {};
       for (int e = 0; e < ne; ++e) {
@@ -176,6 +180,7 @@ struct SpatialLowpass {
       }
       const V a[kGroup] = {a0, a1, a2, a3};
       for (int l = 0; l < lines; ++l) store_vec(d + l * n + c, a[l]);
+      if (c + W < n && c + 2 * W > n) c = n - 2 * W;  // next: the overlapping last vector
     }
     for (; c < n; ++c) {
       T a[kGroup] = {};
