@@ -424,13 +424,15 @@ class CpuBackend final : public Backend {
   // r <= J-3 (about 10 * 2^(J-1-r) taps per axis); at the two coarsest levels the level's
   // frequency band cuts phi's Gaussian and the response rings over the whole grid, so each
   // output row needs every source row. The cost test is a fixed model (no timing, so the plan
-  // and its results do not depend on the machine's load): the blocked passes run at about 20
-  // multiply-adds per ns and a split-prime or FFTW r2c at about 0.23 ns per point and log2 of
-  // the size (136x136: 35 us against 61 us plus the low-pass fold, measured), hence spatial
-  // when multiply-adds <= 5 * PQ log2(PQ). That keeps it for every level of 32x32 J=2 to
-  // 512x512 J=4 (in-process A/B: 7%, 12% and 20% less time than Fourier everywhere) and hands
-  // the coarse levels of large images with small J back to the FFTs. SCATKIT_LOWPASS=fourier
-  // keeps the Fourier low-pass everywhere, for comparison.
+  // and its results do not depend on the machine's load): the blocked passes run at about 18
+  // multiply-adds per ns (0.055 ns each) and a split-prime or FFTW r2c at about 0.23 ns per point
+  // and log2 of the size (136x136: 35-40 us against 61 us plus the low-pass fold; 272x272
+  // whole-grid: 151 us against 270 us), so they break even near 4.2-4.8 multiply-adds per point
+  // and log2; spatial when multiply-adds <= 4 * PQ log2(PQ), leaving near-ties to the FFTs.
+  // That keeps it at every level of 32x32 J=2, 256x256 J=3 and 512x512 J=4 (bench.lowpass:
+  // 1.20-1.22x less time than Fourier everywhere, one thread) and hands the coarse levels of large
+  // images with small J (512x512 J=3: 264x264 with 64 output rows) back to the FFTs.
+  // SCATKIT_LOWPASS=fourier keeps the Fourier low-pass everywhere, for comparison.
   void prepare_spatial_lowpass(const std::vector<std::vector<double>>& levels) {
     spatial_lowpass_.resize(levels.size());
     const char* env = std::getenv("SCATKIT_LOWPASS");
@@ -445,7 +447,7 @@ class CpuBackend final : public Backend {
           SpatialLowpass<T>::make(axis_impulse_response(A), axis_impulse_response(B), k,
                                   s_.out_rows, s_.out_cols, filter_drop_relative<T>());
       const double pq = static_cast<double>(Pr * Qr);
-      if (static_cast<double>(sl.multiply_adds()) <= 5.0 * pq * std::log2(std::max(2.0, pq)))
+      if (static_cast<double>(sl.multiply_adds()) <= 4.0 * pq * std::log2(std::max(2.0, pq)))
         spatial_lowpass_[r] = std::move(sl);
     }
   }
