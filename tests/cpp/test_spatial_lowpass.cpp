@@ -81,6 +81,9 @@ void check_case(long P, long Q, long k, long orows, long ocols, double sigma, do
                            std::to_string(ocols) + (ripple > 0 ? " whole-grid" : " compact");
   SK_EXPECT(num <= tol * den, what + ": max error " + std::to_string(num / den));
   SK_EXPECT(guards, what + ": wrote past the scratch or the output");
+  SK_EXPECT(
+      SpatialLowpass<T>::estimate_multiply_adds(a, b, k, orows, ocols, eps) == s.multiply_adds(),
+      what + ": the cost estimate matches the built plan");
 }
 
 template <class T>

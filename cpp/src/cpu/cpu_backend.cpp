@@ -443,12 +443,12 @@ class CpuBackend final : public Backend {
       std::vector<double> A, B;
       if (!split_separable(levels[r], Pr, Qr, 1e-12, &A, &B)) continue;
       const long k = 1L << (s_.J - lr);
-      SpatialLowpass<T> sl =
-          SpatialLowpass<T>::make(axis_impulse_response(A), axis_impulse_response(B), k,
-                                  s_.out_rows, s_.out_cols, filter_drop_relative<T>());
-      const double pq = static_cast<double>(Pr * Qr);
-      if (static_cast<double>(sl.multiply_adds()) <= 4.0 * pq * std::log2(std::max(2.0, pq)))
-        spatial_lowpass_[r] = std::move(sl);
+      const std::vector<double> a = axis_impulse_response(A), b = axis_impulse_response(B);
+      const double eps = filter_drop_relative<T>(), pq = static_cast<double>(Pr * Qr);
+      const size_t macs =
+          SpatialLowpass<T>::estimate_multiply_adds(a, b, k, s_.out_rows, s_.out_cols, eps);
+      if (static_cast<double>(macs) <= 4.0 * pq * std::log2(std::max(2.0, pq)))
+        spatial_lowpass_[r] = SpatialLowpass<T>::make(a, b, k, s_.out_rows, s_.out_cols, eps);
     }
   }
 

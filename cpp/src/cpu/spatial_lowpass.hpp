@@ -116,6 +116,25 @@ struct SpatialLowpass {
     return s;
   }
 
+  /// multiply_adds() of make(a, b, k, orows, ocols, eps), without building it (a whole-grid
+  /// kernel on a large grid would hold orows x P weights).
+  static size_t estimate_multiply_adds(const std::vector<double>& a, const std::vector<double>& b,
+                                       long k, long orows, long ocols, double eps) {
+    // A group's source lines: the union of its lines' windows of w = 2r + 1 taps, k apart (the
+    // windows of one group never meet across the wrap: centres lie in [k, n - k]).
+    const auto entries = [&](const std::vector<double>& h, long nout) {
+      const long n = static_cast<long>(h.size()), w = std::min(n, 2 * radius(h, eps) + 1);
+      size_t total = 0;
+      for (long g = 0; g * kGroup < nout; ++g) {
+        const long lines = std::min<long>(kGroup, nout - g * kGroup);
+        total += static_cast<size_t>(std::min(n, w + (lines - 1) * std::min(k, w))) * kGroup;
+      }
+      return total;
+    };
+    return static_cast<size_t>(b.size()) * entries(a, orows) +
+           static_cast<size_t>(orows) * entries(b, ocols);
+  }
+
   /// out (orows x ocols, row stride ocols) from the real P x Q map u, with scratch_size() values
   /// of scratch.
   void apply(const T* u, T* scratch, T* out) const {
@@ -192,14 +211,12 @@ struct SpatialLowpass {
     }
   }
 
-  // Output o sits at k(o+1); it uses the taps d = -r..r (all n when 2r+1 >= n): source line
-  // (k(o+1) - d) mod n with weight h[d mod n]. A group's entries are the union of its outputs'
-  // source lines, in increasing order.
-  static Axis make_axis(const std::vector<double>& h, long k, long nout, double eps) {
+  // Smallest radius r whose taps outside [-r, r] (mod n) sum to at most eps of all taps' total
+  // magnitude; 2r + 1 >= n means the whole axis.
+  static long radius(const std::vector<double>& h, double eps) {
     const long n = static_cast<long>(h.size());
     double total = 0;
     for (double v : h) total += std::abs(v);
-    // Smallest radius r whose outside taps sum to at most eps of the total.
     long r = 0;
     double inside = std::abs(h[0]);
     while (2 * r + 1 < n && total - inside > eps * total) {
@@ -207,6 +224,14 @@ struct SpatialLowpass {
       inside += std::abs(h[static_cast<size_t>(r % n)]);
       if (2 * r < n) inside += std::abs(h[static_cast<size_t>((n - r) % n)]);
     }
+    return r;
+  }
+
+  // Output o sits at k(o+1); it uses the taps d = -r..r (all n when 2r+1 >= n): source line
+  // (k(o+1) - d) mod n with weight h[d mod n]. A group's entries are the union of its outputs'
+  // source lines, in increasing order.
+  static Axis make_axis(const std::vector<double>& h, long k, long nout, double eps) {
+    const long n = static_cast<long>(h.size()), r = radius(h, eps);
     const bool all = 2 * r + 1 >= n;
     Axis ax;
     std::vector<double> w(static_cast<size_t>(n * kGroup));
