@@ -27,6 +27,7 @@ from .common import (
     RESULTS_DIR,
     Task,
     Worker,
+    Workload,
     fmt_time,
     interleave,
     machine_info,
@@ -76,8 +77,6 @@ def measure(threads: int, rounds: int) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    from .common import Workload
-
     body = []
     for r in rows:
         t = {k: r[k]["median_s"] for k in r if k.startswith(("call_", "fft_"))}

@@ -508,8 +508,9 @@ class CpuBackend final : public Backend {
     for (int r = 0; r < J; ++r) {
       const long Pr = P >> r, Qr = Q >> r;
       const size_t lr = static_cast<size_t>(r);
-      // No r2c at levels whose maps are all low-passed in space.
-      const bool r2c = first_order_spectra(r) || (s_.max_order >= 2 && r > 0 && !spatial_at(r));
+      // No r2c at levels whose maps are all low-passed in space (a level whose second-order
+      // maps take the Fourier low-pass is not spatial, so its first-order maps need spectra too).
+      const bool r2c = first_order_spectra(r);
       if (batched_level(r)) {
         inv_[lr].init_c2c(Pr, Qr, L, FFTW_BACKWARD, w.Y.data(), S, flags);
         if (r2c) r2c_[lr].init_r2c(Pr, Qr, L, w.U.data(), w.V1h.data(), S, flags);

@@ -20,7 +20,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "cpu/split_fft.hpp"  // Vec, load_vec, store_vec
+#include "cpu/split_fft.hpp"  // Vec, load_vec, store_vec, kPi
 
 namespace scatkit {
 namespace detail {
@@ -33,7 +33,7 @@ inline std::vector<double> axis_impulse_response(const std::vector<double>& A) {
   std::vector<double> cosine(static_cast<size_t>(n));
   for (long m = 0; m < n; ++m)
     cosine[static_cast<size_t>(m)] =
-        std::cos(2.0 * 3.14159265358979323846 * static_cast<double>(m) / static_cast<double>(n));
+        std::cos(2.0 * kPi * static_cast<double>(m) / static_cast<double>(n));
   std::vector<double> a(static_cast<size_t>(n));
   for (long x = 0; x < n; ++x) {
     double s = 0;
