@@ -67,42 +67,69 @@ struct Workspace {
   AlignedBuffer<T> Lt;      // scratch of the spatial low-pass
 };
 
-// (f[0], f[0], f[1], f[1], ...): half a vector's worth of filter values, each duplicated.
+// Filter values of a fold, one per complex element, are stored in blocks of one vector's worth
+// of reals (two vectors of complex elements), permuted within the block so that one load and two
+// in-lane unpacks give both vectors' filters, each value duplicated onto (re, im) and in order:
+// unpack-low takes reals (0, 0, 1, 1) of each 128-bit lane, unpack-high reals (2, 2, 3, 3)
+// (float; (0, 0) and (1, 1) for double). With AVX and float a block holds f0 f1 f4 f5 f2 f3 f6 f7;
+// with 128-bit vectors the order is unchanged. Values after a run's last whole block stay in order.
+template <class T>
+struct FoldLayout {
+  static constexpr int kReals = static_cast<int>(sizeof(Vec<T>) / sizeof(T));  // per vector
+  static constexpr int kComplex = kReals / 2;                                  // per vector
+  static constexpr int kLane = static_cast<int>(16 / sizeof(T));               // per 128 bits
+  // Real lane i of the first (low) filter vector is block value lo(i); of the second, hi(i).
+  static constexpr int lo(int i) { return (i / kLane) * kLane + (i % kLane) / 2; }
+  static constexpr int hi(int i) { return lo(i) + kLane / 2; }
+  // The block position of filter value m (m < kReals).
+  static constexpr int slot(int m) { return m < kComplex ? lo(2 * m) : hi(2 * (m - kComplex)); }
+
+  // Permutes the whole blocks of the n values at f into this layout.
+  static void arrange(T* f, long n) {
+    T tmp[kReals];
+    for (long b = 0; b + kReals <= n; b += kReals) {
+      for (int m = 0; m < kReals; ++m) tmp[slot(m)] = f[b + m];
+      std::copy(tmp, tmp + kReals, f + b);
+    }
+  }
+};
+
+// (f[0], f[0], f[1], f[1], ...): half a vector's worth of filter values in order, each
+// duplicated (the step after a run's last whole block).
 template <class T>
 inline Vec<T> dup_half(const T* f) {
-  constexpr int nr = static_cast<int>(sizeof(Vec<T>) / sizeof(T));  // reals per vector
-  if constexpr (nr == 8) {
-    typedef T H __attribute__((vector_size(4 * sizeof(T)), aligned(alignof(T))));
-    const H h = *reinterpret_cast<const H*>(f);  // (no __builtin_shufflevector before GCC 12)
-    return Vec<T>{h[0], h[0], h[1], h[1], h[2], h[2], h[3], h[3]};
-  } else if constexpr (nr == 4) {
-    typedef T H __attribute__((vector_size(2 * sizeof(T)), aligned(alignof(T))));
-    const H h = *reinterpret_cast<const H*>(f);
-    return Vec<T>{h[0], h[0], h[1], h[1]};
-  } else {
-    static_assert(nr == 2, "vectors of 2, 4 or 8 reals");
-    return Vec<T>{f[0], f[0]};
-  }
+  Vec<T> v;
+  for (int i = 0; i < FoldLayout<T>::kReals; ++i) v[i] = f[i / 2];
+  return v;
 }
 
-// y[i] (+)= s[i] * f[i] for n complex values and n real filter values: the filter is read once
-// per element and duplicated onto (re, im) in registers (half the filter bytes of a duplicated
-// copy; these folds stream large spectra and filters and are memory-bound). Visiting the k x k
-// aliases in (p, q) order with the first one assigning gives bit for bit the sums of
-// product_periodize.
+// y[i] (+)= s[i] * f[i] for n complex values and n real filter values in FoldLayout: the filter
+// is read once per element and duplicated onto (re, im) in registers (half the filter bytes of a
+// duplicated copy; these folds stream large spectra and filters). Visiting the k x k aliases in
+// (p, q) order with the first one assigning gives bit for bit the sums of product_periodize.
 template <class T>
 inline __attribute__((always_inline)) void multiply_run(const Complex<T>* s, const T* f,
                                                         Complex<T>* y, long n, bool accumulate) {
   using V = Vec<T>;
-  constexpr int nc = static_cast<int>(sizeof(V) / sizeof(Complex<T>));  // complex per vector
+  using Lay = FoldLayout<T>;
+  constexpr int nc = Lay::kComplex, nr = Lay::kReals;
   const T* si = &s[0].re;
   T* yo = &y[0].re;
   long i = 0;
-  if (accumulate) {
-    for (; i + nc <= n; i += nc)
-      store_vec(yo + 2 * i, load_vec(yo + 2 * i) + load_vec(si + 2 * i) * dup_half(f + i));
-  } else {
-    for (; i + nc <= n; i += nc) store_vec(yo + 2 * i, load_vec(si + 2 * i) * dup_half(f + i));
+  for (; i + nr <= n; i += nr) {
+    const V g = load_vec(f + i);
+    const V f0 = permute<T>(g, [](int k) { return Lay::lo(k); });
+    const V f1 = permute<T>(g, [](int k) { return Lay::hi(k); });
+    V a = load_vec(si + 2 * i) * f0, b = load_vec(si + 2 * i + nr) * f1;
+    if (accumulate) a += load_vec(yo + 2 * i), b += load_vec(yo + 2 * i + nr);
+    store_vec(yo + 2 * i, a);
+    store_vec(yo + 2 * i + nr, b);
+  }
+  if (i + nc <= n) {
+    V a = load_vec(si + 2 * i) * dup_half(f + i);
+    if (accumulate) a += load_vec(yo + 2 * i);
+    store_vec(yo + 2 * i, a);
+    i += nc;
   }
   for (; i < n; ++i) {
     const T re = si[2 * i] * f[i], im = si[2 * i + 1] * f[i];
@@ -123,9 +150,10 @@ struct FoldRun {
 
 // y = sum over aliases of src * filter, folded onto a smaller grid, as a list of runs over the
 // filter's non-zero columns only; the filter is stored only there, one real value per complex
-// element (multiply_run duplicates it in registers). The runs keep product_periodize's (p, q) alias
-// order and skip only exact zeros, so every sum equals product_periodize's; the first run reaching
-// an element stores, later ones add, and elements no run reaches are zeroed: y needs no clearing.
+// element in FoldLayout (multiply_run duplicates it in registers). The runs keep
+// product_periodize's (p, q) alias order and skip only exact zeros, so every sum equals
+// product_periodize's; the first run reaching an element stores, later ones add, and elements no
+// run reaches are zeroed: y needs no clearing.
 template <class T>
 struct FoldPlan {
   std::vector<FoldRun> runs;
@@ -193,6 +221,8 @@ struct FoldPlan {
       i = e + 1;
     }
     fp.runs.insert(fp.runs.end(), body.begin(), body.end());
+    for (const FoldRun& r : fp.runs)
+      if (r.kind != FoldRun::kZero) FoldLayout<T>::arrange(fp.f1.data() + r.f, r.len);
     fp.runs.shrink_to_fit();
     fp.f1.shrink_to_fit();
     return fp;
