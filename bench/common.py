@@ -578,6 +578,19 @@ class Task:
     n: int = 1
 
 
+def paired_ratio(a: Samples, b: Samples) -> float:
+    """Median over rounds of a's time / b's time in the same round (wall clock).
+
+    ``interleave`` gives tasks with the same calls per round aligned samples, each pair taken
+    seconds apart; the median of the per-pair ratios follows the machine's drifting speed far
+    better than a ratio of two medians taken over the whole run.
+    """
+    n = min(len(a.wall), len(b.wall))
+    if n == 0:
+        return float("nan")
+    return statistics.median(a.wall[i] / b.wall[i] for i in range(n))
+
+
 def per_round(first_call_s: float, budget_s: float = 0.3, most: int = 5) -> int:
     """Calls per round for a library: about ``budget_s`` of calls, between 1 and ``most``.
 
