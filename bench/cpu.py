@@ -594,8 +594,9 @@ def report(data: dict[str, Any]) -> str:
         "the same FFT calls on the plan's workspace; "
         + (
             "total / FFT-only = median over rounds of engine / FFT-only timed in the same round "
-            f"(the 1-thread column: {len(data['fft_floor_1t'][0]['time']['wall_s'])} or more "
-            "pairs of its own); "
+            "(the 1-thread column: "
+            f"{min(len(r['time']['wall_s']) for r in data['fft_floor_1t'])} or more pairs of its "
+            "own); "
             if data.get("fft_floor_1t")
             else "total / FFT-only = ratio of the medians; "
         )
