@@ -72,7 +72,10 @@ struct Workspace {
 // in-lane unpacks give both vectors' filters, each value duplicated onto (re, im) and in order:
 // unpack-low takes reals (0, 0, 1, 1) of each 128-bit lane, unpack-high reals (2, 2, 3, 3)
 // (float; (0, 0) and (1, 1) for double). With AVX and float a block holds f0 f1 f4 f5 f2 f3 f6 f7;
-// with 128-bit vectors the order is unchanged. Values after a run's last whole block stay in order.
+// with 128-bit vectors the order is unchanged. After a run's last whole block, half a block's
+// values (one vector of complex elements), if left, take a padded block of their own at the
+// unpack-low places (f0 f1 0 0 f2 f3 0 0), so the same load and unpack-low serve them; the last
+// values of the run stay in order after it.
 template <class T>
 struct FoldLayout {
   static constexpr int kReals = static_cast<int>(sizeof(Vec<T>) / sizeof(T));  // per vector
@@ -84,24 +87,23 @@ struct FoldLayout {
   // The block position of filter value m (m < kReals).
   static constexpr int slot(int m) { return m < kComplex ? lo(2 * m) : hi(2 * (m - kComplex)); }
 
-  // Permutes the whole blocks of the n values at f into this layout.
-  static void arrange(T* f, long n) {
-    T tmp[kReals];
-    for (long b = 0; b + kReals <= n; b += kReals) {
-      for (int m = 0; m < kReals; ++m) tmp[slot(m)] = f[b + m];
-      std::copy(tmp, tmp + kReals, f + b);
+  // Appends the n values at f to out in this layout.
+  static void append(const T* f, long n, std::vector<T>& out) {
+    long b = 0;
+    for (; b + kReals <= n; b += kReals) {
+      T blk[kReals];
+      for (int m = 0; m < kReals; ++m) blk[slot(m)] = f[b + m];
+      out.insert(out.end(), blk, blk + kReals);
     }
+    if (b + kComplex <= n) {
+      T blk[kReals] = {};
+      for (int m = 0; m < kComplex; ++m) blk[slot(m)] = f[b + m];
+      out.insert(out.end(), blk, blk + kReals);
+      b += kComplex;
+    }
+    out.insert(out.end(), f + b, f + n);
   }
 };
-
-// (f[0], f[0], f[1], f[1], ...): half a vector's worth of filter values in order, each
-// duplicated (the step after a run's last whole block).
-template <class T>
-inline Vec<T> dup_half(const T* f) {
-  Vec<T> v;
-  for (int i = 0; i < FoldLayout<T>::kReals; ++i) v[i] = f[i / 2];
-  return v;
-}
 
 // y[i] (+)= s[i] * f[i] for n complex values and n real filter values in FoldLayout: the filter
 // is read once per element and duplicated onto (re, im) in registers (half the filter bytes of a
@@ -126,10 +128,12 @@ inline __attribute__((always_inline)) void multiply_run(const Complex<T>* s, con
     store_vec(yo + 2 * i + nr, b);
   }
   if (i + nc <= n) {
-    V a = load_vec(si + 2 * i) * dup_half(f + i);
+    const V f0 = permute<T>(load_vec(f + i), [](int k) { return Lay::lo(k); });
+    V a = load_vec(si + 2 * i) * f0;
     if (accumulate) a += load_vec(yo + 2 * i);
     store_vec(yo + 2 * i, a);
     i += nc;
+    f += nr - nc;  // past the padding of the half block
   }
   for (; i < n; ++i) {
     const T re = si[2 * i] * f[i], im = si[2 * i + 1] * f[i];
@@ -140,7 +144,7 @@ inline __attribute__((always_inline)) void multiply_run(const Complex<T>* s, con
 
 // One pass of a precomputed fold (FoldPlan): destination elements [dst, dst + len) are zeroed
 // (kZero), or set to (kStore) or incremented by (kAdd) the product of source elements
-// [src, src + len) with len filter values starting at FoldPlan::f1[f].
+// [src, src + len) with the run's filter values, in FoldLayout from FoldPlan::f1[f].
 struct FoldRun {
   enum Kind : int { kZero, kStore, kAdd };
   int kind = kZero;
@@ -221,10 +225,18 @@ struct FoldPlan {
       i = e + 1;
     }
     fp.runs.insert(fp.runs.end(), body.begin(), body.end());
-    for (const FoldRun& r : fp.runs)
-      if (r.kind != FoldRun::kZero) FoldLayout<T>::arrange(fp.f1.data() + r.f, r.len);
+    // The merged runs' values, in order, into the layout.
+    std::vector<T> laid;
+    laid.reserve(values + fp.runs.size() * FoldLayout<T>::kComplex);
+    for (FoldRun& r : fp.runs) {
+      if (r.kind == FoldRun::kZero) continue;
+      const T* v = fp.f1.data() + r.f;
+      r.f = static_cast<int>(laid.size());
+      FoldLayout<T>::append(v, r.len, laid);
+    }
+    laid.shrink_to_fit();
+    fp.f1.swap(laid);
     fp.runs.shrink_to_fit();
-    fp.f1.shrink_to_fit();
     return fp;
   }
 
