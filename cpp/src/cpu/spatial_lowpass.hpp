@@ -70,17 +70,23 @@ inline bool split_separable(const std::vector<double>& f, long P, long Q, double
 /// (indices mod P and Q), for the orows x ocols cropped outputs of a P x Q map.
 ///
 /// Each axis is a small matrix product, dst = W src, with W (outputs x source lines) banded
-/// (compact response) or dense (the whole circular response). Outputs go in groups of kGroup
-/// lines: entry e of a group is one source line and the kGroup weights it carries, so one pass
-/// over a source line feeds kGroup accumulators per vector (register blocking). Pass 1 runs on
-/// the rows of u, pass 2 on the columns of the transposed result.
+/// (compact response) or dense (the whole circular response). Outputs go in groups: entry e of a
+/// group is one source line and the weights it carries to each output of the group.
+///  - Pass 1 (rows): t = Wa u, in groups of kGroup output rows, vectorised along the rows, so one
+///    pass over a source row feeds kGroup accumulators per vector (register blocking).
+///  - Pass 2 (columns): out = t Wb^T, in groups of one vector's worth of output columns (the
+///    weights of an entry are one vector), for kGroup rows of t at a time; it reads t in place
+///    and writes out row by row, so neither pass transposes anything.
 template <class T>
 struct SpatialLowpass {
   static constexpr int kGroup = 4;
+  static constexpr int kVec = static_cast<int>(sizeof(Vec<T>) / sizeof(T));
   struct Axis {
+    int width = kGroup;      // outputs per group
+    std::vector<int> start;  // first output of group g (groups may overlap: see col_starts)
     std::vector<int> first;  // entries of group g: [first[g], first[g + 1])
     std::vector<int> src;    // source line of each entry
-    std::vector<T> w;        // kGroup weights per entry, 0 for lines that skip the source
+    std::vector<T> w;        // width weights per entry, 0 for outputs that skip the source
   };
   Axis rows, cols;
   long P = 0, Q = 0, orows = 0, ocols = 0;
@@ -92,13 +98,14 @@ struct SpatialLowpass {
 
   size_t bytes() const {
     return (rows.w.size() + cols.w.size()) * sizeof(T) +
-           (rows.src.size() + cols.src.size() + rows.first.size() + cols.first.size()) *
+           (rows.src.size() + cols.src.size() + rows.first.size() + cols.first.size() +
+            rows.start.size() + cols.start.size()) *
                sizeof(int);
   }
 
   /// Scratch values apply() needs.
-  static size_t scratch_size(long orows, long Q, long ocols) {
-    return static_cast<size_t>(2 * orows * Q + ocols * orows);
+  static size_t scratch_size(long orows, long Q, long /*ocols*/) {
+    return static_cast<size_t>(orows * Q);
   }
 
   /// a (length P) and b (length Q): the axis impulse responses; k: the subsampling factor; taps
@@ -111,8 +118,8 @@ struct SpatialLowpass {
     s.Q = static_cast<long>(b.size());
     s.orows = orows;
     s.ocols = ocols;
-    s.rows = make_axis(a, k, orows, eps);
-    s.cols = make_axis(b, k, ocols, eps);
+    s.rows = make_axis(a, k, row_starts(orows), kGroup, orows, eps);
+    s.cols = make_axis(b, k, col_starts(ocols), col_width(ocols), ocols, eps);
     return s;
   }
 
@@ -122,39 +129,91 @@ struct SpatialLowpass {
                                        long k, long orows, long ocols, double eps) {
     // A group's source lines: the union of its lines' windows of w = 2r + 1 taps, k apart (the
     // windows of one group never meet across the wrap: centres lie in [k, n - k]).
-    const auto entries = [&](const std::vector<double>& h, long nout) {
+    const auto entries = [&](const std::vector<double>& h, const std::vector<int>& starts,
+                             int width, long nout) {
       const long n = static_cast<long>(h.size()), w = std::min(n, 2 * radius(h, eps) + 1);
       size_t total = 0;
-      for (long g = 0; g * kGroup < nout; ++g) {
-        const long lines = std::min<long>(kGroup, nout - g * kGroup);
-        total += static_cast<size_t>(std::min(n, w + (lines - 1) * std::min(k, w))) * kGroup;
+      for (int s0 : starts) {
+        const long lines = std::min<long>(width, nout - s0);
+        total += static_cast<size_t>(std::min(n, w + (lines - 1) * std::min(k, w))) *
+                 static_cast<size_t>(width);
       }
       return total;
     };
-    return static_cast<size_t>(b.size()) * entries(a, orows) +
-           static_cast<size_t>(orows) * entries(b, ocols);
+    return static_cast<size_t>(b.size()) * entries(a, row_starts(orows), kGroup, orows) +
+           static_cast<size_t>(orows) * entries(b, col_starts(ocols), col_width(ocols), ocols);
   }
 
   /// out (orows x ocols, row stride ocols) from the real P x Q map u, with scratch_size() values
   /// of scratch.
   void apply(const T* u, T* scratch, T* out) const {
-    T* t = scratch;          // orows x Q: the rows pass
-    T* tt = t + orows * Q;   // Q x orows: its transpose
-    T* st = tt + Q * orows;  // ocols x orows: the columns pass
+    T* t = scratch;  // orows x Q: the rows pass
     blocked_pass(rows, orows, u, Q, Q, t);
-    for (long i = 0; i < orows; ++i)
-      for (long y = 0; y < Q; ++y) tt[y * orows + i] = t[i * Q + y];
-    blocked_pass(cols, ocols, tt, orows, orows, st);
-    for (long i = 0; i < orows; ++i)
-      for (long c = 0; c < ocols; ++c) out[i * ocols + c] = st[c * orows + i];
+    columns_pass(t, out);
   }
 
  private:
+  // Pass 1 groups: kGroup output lines each, the last one possibly short.
+  static std::vector<int> row_starts(long nout) {
+    std::vector<int> s;
+    for (long g = 0; g * kGroup < nout; ++g) s.push_back(static_cast<int>(g * kGroup));
+    return s;
+  }
+  // Pass 2 groups: one vector of output columns each; when ocols is not a multiple of the
+  // vector, the last group ends at ocols and overlaps the one before (its columns are computed
+  // twice, with the same operations, so the same values). Fewer columns than a vector: one
+  // group of all of them.
+  static int col_width(long nout) { return static_cast<int>(std::min<long>(kVec, nout)); }
+  static std::vector<int> col_starts(long nout) {
+    std::vector<int> s;
+    const long w = col_width(nout);
+    for (long c = 0; c + w <= nout; c += w) s.push_back(static_cast<int>(c));
+    if (nout % w) s.push_back(static_cast<int>(nout - w));
+    return s;
+  }
+
+  // out[i][c] = sum over the entries e of c's group of w[e][c - start] * t[i][src[e]], summed in
+  // entry order from zero like pass 1 (the same sums, term for term, as a pass over the
+  // transpose of t; the extra terms of the wider group all have weight 0).
+  void columns_pass(const T* __restrict t, T* __restrict out) const {
+    using V = Vec<T>;
+    const Axis& ax = cols;
+    const int width = ax.width;
+    for (long i = 0; i < orows; i += kGroup) {
+      const int lines = static_cast<int>(std::min<long>(kGroup, orows - i));
+      // Rows past the end read the last row again (their sums are not stored).
+      const T* r[kGroup];
+      for (int l = 0; l < kGroup; ++l) r[l] = t + std::min<long>(i + l, orows - 1) * Q;
+      for (size_t g = 0; g < ax.start.size(); ++g) {
+        const int e0 = ax.first[g], e1 = ax.first[g + 1];
+        T* o = out + i * ocols + ax.start[g];
+        if (width == kVec) {
+          V a0 = {}, a1 = {}, a2 = {}, a3 = {};
+          for (int e = e0; e < e1; ++e) {
+            const V we = load_vec(ax.w.data() + static_cast<size_t>(e) * kVec);
+            const int y = ax.src[static_cast<size_t>(e)];
+            a0 += r[0][y] * we, a1 += r[1][y] * we, a2 += r[2][y] * we, a3 += r[3][y] * we;
+          }
+          const V a[kGroup] = {a0, a1, a2, a3};
+          for (int l = 0; l < lines; ++l) store_vec(o + l * ocols, a[l]);
+          continue;
+        }
+        for (int l = 0; l < lines; ++l)
+          for (int c = 0; c < width; ++c) {
+            T a = 0;
+            for (int e = e0; e < e1; ++e)
+              a += r[l][ax.src[static_cast<size_t>(e)]] * ax.w[static_cast<size_t>(e) * width + c];
+            o[l * ocols + c] = a;
+          }
+      }
+    }
+  }
+
   // dst[o][0, n) = sum over the entries e of o's group of w[e][o % kGroup] * src[line e][0, n),
   // src and dst with row stride n (dst) and lds (src). Every value is summed in entry order from
   // zero, in the vector loop and in the scalar tail alike: the same bits at any vector width.
   static void blocked_pass(const Axis& ax, long nout, const T* src, long lds, long n, T* dst) {
-    for (long g = 0; g * kGroup < nout; ++g) {
+    for (long g = 0; g * kGroup < nout; ++g) {  // groups as in row_starts
       const int e0 = ax.first[static_cast<size_t>(g)], e1 = ax.first[static_cast<size_t>(g + 1)];
       const int lines = static_cast<int>(std::min<long>(kGroup, nout - g * kGroup));
       group_pass(ax.src.data() + e0, ax.w.data() + static_cast<size_t>(e0) * kGroup, e1 - e0, lines,
@@ -228,31 +287,34 @@ struct SpatialLowpass {
   }
 
   // Output o sits at k(o+1); it uses the taps d = -r..r (all n when 2r+1 >= n): source line
-  // (k(o+1) - d) mod n with weight h[d mod n]. A group's entries are the union of its outputs'
-  // source lines, in increasing order.
-  static Axis make_axis(const std::vector<double>& h, long k, long nout, double eps) {
+  // (k(o+1) - d) mod n with weight h[d mod n]. Group g holds outputs start[g] + [0, width) below
+  // nout; its entries are the union of their source lines, in increasing order.
+  static Axis make_axis(const std::vector<double>& h, long k, const std::vector<int>& starts,
+                        int width, long nout, double eps) {
     const long n = static_cast<long>(h.size()), r = radius(h, eps);
     const bool all = 2 * r + 1 >= n;
     Axis ax;
-    std::vector<double> w(static_cast<size_t>(n * kGroup));
+    ax.width = width;
+    ax.start = starts;
+    std::vector<double> w(static_cast<size_t>(n * width));
     std::vector<char> used(static_cast<size_t>(n));
-    for (long g = 0; g * kGroup < nout; ++g) {
+    for (int s0 : starts) {
       ax.first.push_back(static_cast<int>(ax.src.size()));
       std::fill(w.begin(), w.end(), 0.0);
       std::fill(used.begin(), used.end(), 0);
-      for (int l = 0; l < kGroup && g * kGroup + l < nout; ++l) {
-        const long centre = (k * (g * kGroup + l + 1)) % n;
+      for (int l = 0; l < width && s0 + l < nout; ++l) {
+        const long centre = (k * (s0 + l + 1)) % n;
         for (long d = all ? 0 : -r; d <= (all ? n - 1 : r); ++d) {
           const long x = ((centre - d) % n + n) % n;
           used[static_cast<size_t>(x)] = 1;
-          w[static_cast<size_t>(x * kGroup + l)] = h[static_cast<size_t>((d % n + n) % n)];
+          w[static_cast<size_t>(x * width + l)] = h[static_cast<size_t>((d % n + n) % n)];
         }
       }
       for (long x = 0; x < n; ++x)
         if (used[static_cast<size_t>(x)]) {
           ax.src.push_back(static_cast<int>(x));
-          for (int l = 0; l < kGroup; ++l)
-            ax.w.push_back(static_cast<T>(w[static_cast<size_t>(x * kGroup + l)]));
+          for (int l = 0; l < width; ++l)
+            ax.w.push_back(static_cast<T>(w[static_cast<size_t>(x * width + l)]));
         }
     }
     ax.first.push_back(static_cast<int>(ax.src.size()));
