@@ -148,7 +148,7 @@ struct SpatialLowpass {
   /// of scratch.
   void apply(const T* u, T* scratch, T* out) const {
     T* t = scratch;  // orows x Q: the rows pass
-    blocked_pass(rows, orows, u, Q, Q, t);
+    rows_pass(u, t);
     columns_pass(t, out);
   }
 
@@ -209,15 +209,15 @@ struct SpatialLowpass {
     }
   }
 
-  // dst[o][0, n) = sum over the entries e of o's group of w[e][o % kGroup] * src[line e][0, n),
-  // src and dst with row stride n (dst) and lds (src). Every value is summed in entry order from
-  // zero, in the vector loop and in the scalar tail alike: the same bits at any vector width.
-  static void blocked_pass(const Axis& ax, long nout, const T* src, long lds, long n, T* dst) {
-    for (long g = 0; g * kGroup < nout; ++g) {  // groups as in row_starts
-      const int e0 = ax.first[static_cast<size_t>(g)], e1 = ax.first[static_cast<size_t>(g + 1)];
-      const int lines = static_cast<int>(std::min<long>(kGroup, nout - g * kGroup));
-      group_pass(ax.src.data() + e0, ax.w.data() + static_cast<size_t>(e0) * kGroup, e1 - e0, lines,
-                 src, lds, n, dst + g * kGroup * n);
+  // Pass 1: t[o][0, Q) = sum over the entries e of o's group of w[e][o - start] * u[src[e]][0, Q),
+  // t with row stride Q. Every value is summed in entry order from zero, in the vector loop and
+  // in the scalar tail alike: the same bits at any vector width.
+  void rows_pass(const T* u, T* t) const {
+    for (size_t g = 0; g < rows.start.size(); ++g) {
+      const int e0 = rows.first[g], e1 = rows.first[g + 1], s0 = rows.start[g];
+      const int lines = static_cast<int>(std::min<long>(kGroup, orows - s0));
+      group_pass(rows.src.data() + e0, rows.w.data() + static_cast<size_t>(e0) * kGroup, e1 - e0,
+                 lines, u, Q, Q, t + s0 * Q);
     }
   }
 
