@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "backend.hpp"
@@ -37,6 +38,7 @@
 #define SCATKIT_SPLIT_FFT_AVX 1
 #endif
 
+#include "cpu/modulus.hpp"
 #include "cpu/spatial_lowpass.hpp"  // includes cpu/split_fft.hpp
 
 namespace scatkit {
@@ -780,7 +782,7 @@ class CpuBackend final : public Backend {
       for (int t = 0; t < L; ++t)
         product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
       inv_[lj].c2c(w.Y.data(), w.S.data());
-      modulus_row(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
+      modulus_map(w.Y.data(), w.U.data(), static_cast<long>(static_cast<size_t>(L) * gs));
       if (half) {
         r2c_[lj].r2c(w.U.data(), half, w.S.data());
         return;
@@ -795,7 +797,7 @@ class CpuBackend final : public Backend {
     for (int t = t0; t < t1; ++t) {
       product_fold(spec, r, j, t, w.Y.data());
       inv1_[lj].c2c(w.Y.data(), w.S.data());
-      modulus_row(w.Y.data(), w.U.data(), static_cast<long>(gs));
+      modulus_map(w.Y.data(), w.U.data(), static_cast<long>(gs));
       if (!half) {
         spatial_lowpass_[lj].apply(w.U.data(), w.Lt.data(),
                                    out + (c0 + static_cast<size_t>(t - t0)) * plane);
