@@ -4,13 +4,13 @@
 //   scatkit_fft_bench [side ...]      default: the padded grids of the bench workloads and more
 // "split on 1" means no side is split: both columns are then FFTW (2D plan vs per-axis plans).
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "cpu/split_fft.hpp"
+#include "timing.hpp"
 
 using scatkit::detail::AlignedBuffer;
 using scatkit::detail::Complex;
@@ -18,13 +18,9 @@ using scatkit::detail::Fftw;
 using scatkit::detail::FftwPlan;
 using scatkit::detail::split_prime;
 using scatkit::detail::SplitFft2d;
+using scatkit_bench::seconds;
 
 namespace {
-
-double seconds() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
-}
 
 // Median time of one c2c / r2c on a P x Q float grid: FFTW's 2D plan vs the split.
 void bench(long P, long Q) {

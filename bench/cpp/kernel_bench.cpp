@@ -15,7 +15,6 @@
 // Each kernel is timed alternately with the one it is compared with, 21 repeats: medians of the
 // times and of the per-repeat ratios.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +24,7 @@
 #include "cpu/modulus.hpp"
 #include "cpu/spatial_lowpass.hpp"
 #include "scatkit/detail/elementwise.hpp"
+#include "timing.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -36,13 +36,9 @@ using scatkit::detail::load_vec;
 using scatkit::detail::SpatialLowpass;
 using scatkit::detail::store_vec;
 using scatkit::detail::Vec;
+using scatkit_bench::seconds;
 
 namespace {
-
-double seconds() {
-  using clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(clock::now().time_since_epoch()).count();
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
