@@ -23,6 +23,7 @@
 
 #include "cpu/modulus.hpp"
 #include "cpu/spatial_lowpass.hpp"
+#include "filter_bank.hpp"
 #include "scatkit/detail/elementwise.hpp"
 #include "timing.hpp"
 
@@ -34,6 +35,7 @@ using scatkit::detail::axis_impulse_response;
 using scatkit::detail::Complex;
 using scatkit::detail::load_vec;
 using scatkit::detail::SpatialLowpass;
+using scatkit::detail::split_separable;
 using scatkit::detail::store_vec;
 using scatkit::detail::Vec;
 using scatkit_bench::seconds;
@@ -96,19 +98,6 @@ struct L1Loop {
   }
 };
 
-// phi's axis filter at level r of a P-point padded axis (sigma = 0.8 * 2^(J-1)): the level keeps
-// the band |k| < P / 2^(r+1) of the level-0 Gaussian.
-std::vector<double> phi_axis(long P, int J, int r) {
-  const long n = P >> r;
-  const double sigma = 0.8 * std::ldexp(1.0, J - 1), pi = 3.14159265358979323846;
-  std::vector<double> A(static_cast<size_t>(n));
-  for (long i = 0; i < n; ++i) {
-    const double om = 2 * pi * static_cast<double>(i < n / 2 ? i : i - n) / static_cast<double>(P);
-    A[static_cast<size_t>(i)] = std::exp(-om * om * sigma * sigma / 2);
-  }
-  return A;
-}
-
 void spatial_lowpass() {
   const long P = 272, out = 32;
   const int J = 3;
@@ -117,10 +106,18 @@ void spatial_lowpass() {
       "spatial low-pass at the levels of 256x256 J=3 (padded 272x272, 32x32 outputs; the\n"
       "transform low-passes levels 1 and 2 in space), float32, paired with the L1 loop:\n");
   std::printf("  level  grid     taps  multiply-adds  time      rate      L1 loop   ratio\n");
+  // phi's levels from the engine's filter bank, split into axis filters as the engine does.
+  const scatkit::FilterBank bank = scatkit::detail::make_filter_bank(
+      static_cast<size_t>(P), static_cast<size_t>(P), J, 8, 1, true);
   for (int r = 0; r < J; ++r) {
     const long n = P >> r, k = 1L << (J - r);
-    const std::vector<double> a = axis_impulse_response(phi_axis(P, J, r));
-    const SpatialLowpass<float> s = SpatialLowpass<float>::make(a, a, k, out, out, 1e-9);
+    std::vector<double> A, B;
+    if (!split_separable(bank.phi[static_cast<size_t>(r)], n, n, 1e-12, &A, &B)) {
+      std::printf("  level %d: phi is not separable\n", r);
+      continue;
+    }
+    const SpatialLowpass<float> s = SpatialLowpass<float>::make(
+        axis_impulse_response(A), axis_impulse_response(B), k, out, out, 1e-9);
     std::vector<float> u(static_cast<size_t>(n * n)), o(static_cast<size_t>(out * out)),
         scratch(SpatialLowpass<float>::scratch_size(out, n, out));
     for (size_t i = 0; i < u.size(); ++i) u[i] = 0.5f + 1e-3f * static_cast<float>(i % 101);

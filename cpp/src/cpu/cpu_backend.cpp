@@ -99,7 +99,7 @@ struct FoldLayout {
       for (int m = 0; m < kReals; ++m) blk[slot(m)] = f[b + m];
       out.insert(out.end(), blk, blk + kReals);
     }
-    if (b + kComplex <= n) {
+    if (stored(n) > n) {  // half a block left: padded
       T blk[kReals] = {};
       for (int m = 0; m < kComplex; ++m) blk[slot(m)] = f[b + m];
       out.insert(out.end(), blk, blk + kReals);
