@@ -1,4 +1,4 @@
-"""Pure Python implementation of SPEC-scattering2d.md, the yardstick for the fast engines.
+"""Pure Python implementation of docs/transform.md, the yardstick for the fast engines.
 
 Everything here follows the SPEC step by step in float64 with NumPy, so that it can be read
 next to the SPEC and checked line by line. It shares no code with the C++ engine: the filters
@@ -206,7 +206,7 @@ def channel_table(J: int, L: int, max_order: int) -> np.ndarray:
 
 # -- SPEC section 4: the transform -----------------------------------------------------------
 class ReferenceScattering2D:
-    """Plain NumPy scattering transform of (B, M, N) images, exactly as SPEC-scattering2d.md.
+    """Plain NumPy scattering transform of (B, M, N) images, as docs/transform.md defines it.
 
     Parameters
     ----------
