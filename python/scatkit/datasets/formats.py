@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import os
 import pickle
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,35 +13,20 @@ from typing import Any
 import numpy as np
 
 from ._dataset import Dataset, check_test_size, split_dataset, unit_float
+from .images import (
+    DEFAULT_MAX_PIXELS,
+    IMAGE_EXTENSIONS,  # noqa: F401  (importable from here, as before)
+    check_max_pixels,
+    check_resize,
+    check_size,
+    read_image,
+)
+from .index import scan_image_folder, skip, warn_skipped
 
 logger = logging.getLogger(__name__)
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 STL10_URL = "http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"
-
-#: File name endings OpenCV decodes; other files in a class folder are reported as skipped.
-IMAGE_EXTENSIONS = (
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".jpe",
-    ".bmp",
-    ".dib",
-    ".tif",
-    ".tiff",
-    ".webp",
-    ".pbm",
-    ".pgm",
-    ".ppm",
-    ".pnm",
-    ".pxm",
-    ".sr",
-    ".ras",
-    ".jp2",
-    ".hdr",
-    ".pic",
-    ".exr",
-)
 
 
 def default_root() -> Path:
@@ -228,136 +212,6 @@ def load_stl10(root: str | os.PathLike | None = None) -> Dataset:
     return Dataset("stl10", X_train, y_train, X_test, y_test, classes, info={"root": str(folder)})
 
 
-def _cv2() -> Any:
-    try:
-        import cv2
-    except ImportError as exc:
-        raise ImportError(
-            "reading image files needs OpenCV; install it with "
-            "`pip install opencv-python-headless` (or `pip install scatkit[cv]`)."
-        ) from exc
-    return cv2
-
-
-def read_image(
-    path: str | os.PathLike,
-    grayscale: bool = False,
-    size: tuple[int, int] | None = None,
-    resize: str = "crop",
-) -> np.ndarray:
-    """Read one image file with OpenCV into float32 in [0, 1].
-
-    Parameters
-    ----------
-    path : str or path-like
-        Image file (any format OpenCV decodes; 8- or 16-bit).
-    grayscale : bool
-        Return ``(H, W)`` luminance instead of ``(3, H, W)`` RGB.
-    size : (H, W), optional
-        Output size; see ``resize``. None keeps the file's size.
-    resize : {"crop", "stretch"}
-        ``"crop"`` scales the image so it covers ``size`` with its aspect ratio kept,
-        then cuts the centre; ``"stretch"`` scales each axis to ``size`` directly.
-
-    Raises
-    ------
-    ValueError
-        If the file cannot be read or decoded.
-    """
-    cv2 = _cv2()
-    size = _check_size(size)
-    _check_resize(resize)
-    try:
-        # imdecode on the raw bytes, because imread returns None without saying why and
-        # fails on some non-ASCII paths.
-        buf = np.fromfile(os.fspath(path), dtype=np.uint8)
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from exc
-    flags = cv2.IMREAD_ANYDEPTH | (cv2.IMREAD_GRAYSCALE if grayscale else cv2.IMREAD_COLOR)
-    img = cv2.imdecode(buf, flags) if buf.size else None
-    if img is None:
-        raise ValueError(f"cannot decode {path}: not an image OpenCV can read, or corrupt.")
-    if size is not None:
-        img = _fit(cv2, img, size, resize)
-    try:
-        img = unit_float(img)
-    except TypeError as exc:
-        raise ValueError(f"cannot use {path}: {exc}") from exc
-    if grayscale:
-        return img
-    # OpenCV decodes colour as BGR; the convention here is RGB, channel first.
-    return np.ascontiguousarray(img[:, :, ::-1].transpose(2, 0, 1))
-
-
-def _fit(cv2: Any, img: np.ndarray, size: tuple[int, int], resize: str) -> np.ndarray:
-    H, W = size
-    h, w = img.shape[:2]
-    if (h, w) == (H, W):
-        return img
-    if resize == "stretch":
-        new_h, new_w = H, W
-    else:
-        scale = max(H / h, W / w)
-        new_h, new_w = max(H, int(round(h * scale))), max(W, int(round(w * scale)))
-    # INTER_AREA averages when shrinking (no aliasing); INTER_LINEAR when enlarging.
-    shrink = new_h * new_w < h * w
-    img = cv2.resize(
-        img, (new_w, new_h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
-    )
-    top, left = (new_h - H) // 2, (new_w - W) // 2
-    return img[top : top + H, left : left + W]
-
-
-def _check_resize(resize: Any) -> None:
-    if resize not in ("crop", "stretch"):
-        raise ValueError(f"resize must be 'crop' or 'stretch', got {resize!r}.")
-
-
-def _check_size(size: Any) -> tuple[int, int] | None:
-    if size is None:
-        return None
-    try:
-        H, W = size
-    except (TypeError, ValueError):
-        raise TypeError(f"size must be a pair (H, W) of positive integers, got {size!r}.") from None
-    for v in (H, W):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"size must be a pair (H, W) of positive integers, got {size!r}.")
-    return int(H), int(W)
-
-
-def _scan_classes(
-    root: Path,
-) -> tuple[list[str], list[tuple[Path, int]], list[tuple[str, str]]]:
-    """List class names, (file, label) pairs and skipped (file, reason) pairs under ``root``."""
-    if not root.exists():
-        raise FileNotFoundError(f"image folder {root} does not exist.")
-    if not root.is_dir():
-        raise NotADirectoryError(
-            f"{root} is a file; expected a folder with one sub-folder per class."
-        )
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not class_dirs:
-        loose = [p.name for p in root.iterdir() if p.is_file()][:3]
-        hint = f"it holds files such as {', '.join(loose)} directly" if loose else "it is empty"
-        raise ValueError(
-            f"{root} has no class sub-folders ({hint}); expected root/<class name>/<image files>, "
-            "one sub-folder per class."
-        )
-    files, skipped = [], []
-    for label, d in enumerate(class_dirs):
-        for p in sorted(d.rglob("*")):
-            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(d).parts):
-                continue
-            if p.suffix.lower() in IMAGE_EXTENSIONS:
-                files.append((p, label))
-            else:
-                reason = f"file name ending {p.suffix!r} is not an image format"
-                skipped.append((str(p), reason))
-                logger.warning("skipping %s: %s", p, reason)
-    return [d.name for d in class_dirs], files, skipped
-
-
 def load_image_folder(
     root: str | os.PathLike,
     size: tuple[int, int] | None = None,
@@ -367,13 +221,16 @@ def load_image_folder(
     test_root: str | os.PathLike | None = None,
     test_size: float = 0.2,
     seed: int = 0,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Dataset:
     """Load labelled images laid out as ``root/<class name>/<image files>``.
 
     Class names are the sub-folder names in sorted order (label ``k`` is the k-th);
     images in nested folders below a class folder belong to that class; hidden files
-    are ignored. Files that are not images or that OpenCV cannot decode are skipped,
-    each logged, all listed in a warning and in ``Dataset.skipped``.
+    are ignored. Files that are not images, that OpenCV cannot decode or whose header
+    declares more than ``max_pixels`` are skipped, each logged, all listed in a warning
+    and in ``Dataset.skipped``. For folders too large for memory, iterate them with
+    :func:`scatkit.datasets.stream` instead.
 
     Parameters
     ----------
@@ -393,18 +250,25 @@ def load_image_folder(
         Fraction of each class held out when ``test_root`` is None (0 keeps all for training).
     seed : int
         Seed of that split.
+    max_pixels : int
+        Largest width x height an image file may declare, checked before decoding it.
 
     Returns
     -------
     Dataset
         float32 images in [0, 1].
     """
-    size = _check_size(size)
-    _check_resize(resize)
+    size = check_size(size)
+    check_resize(resize)
     if test_root is None:
         check_test_size(test_size)
     root = Path(root).expanduser()
-    read_kw = {"grayscale": bool(grayscale), "size": size, "resize": resize}
+    read_kw = {
+        "grayscale": bool(grayscale),
+        "size": size,
+        "resize": resize,
+        "max_pixels": check_max_pixels(max_pixels),
+    }
     classes, X, y, skipped = _read_folder(root, read_kw)
     name = root.name or "folder"
     if test_root is None:
@@ -429,25 +293,19 @@ def load_image_folder(
 def _read_folder(
     root: Path, read_kw: dict[str, Any]
 ) -> tuple[list[str], np.ndarray, np.ndarray, list[str]]:
-    classes, files, skipped = _scan_classes(root)
+    index = scan_image_folder(root)
+    skipped = index.skipped
     images, labels = [], []
-    for path, label in files:
+    for path, label in zip(index.paths, index.labels.tolist()):
         try:
             img = read_image(path, **read_kw)
         except ValueError as exc:
-            skipped.append((str(path), str(exc)))
-            logger.warning("skipping %s: %s", path, exc)
+            skip(skipped, path, str(exc))
             continue
         images.append(img)
         labels.append(label)
-    if skipped:
-        shown = "; ".join(f"{p} ({why})" for p, why in skipped[:5])
-        shown += "; ..." if len(skipped) > 5 else ""
-        warnings.warn(
-            f"skipped {len(skipped)} unreadable or non-image file(s) under {root}: {shown} "
-            "(the full list is in Dataset.skipped).",
-            stacklevel=3,
-        )
+    warn_skipped(skipped, root, stacklevel=3)
+    classes = index.classes
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(classes))
     empty = [c for c, n in zip(classes, counts) if n == 0]
     if empty:
