@@ -32,14 +32,6 @@ class BackendInfo:
     description: str
 
 
-def _pyfftw_available() -> bool:
-    try:
-        import pyfftw  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 _NAMES = ("native", "cuda", "reference")
 
 # DLPack device type of CUDA device memory (kDLCUDA).
@@ -87,21 +79,41 @@ def cuda_status() -> tuple[bool, str]:
     return reason == "", reason
 
 
-def _info(name: str) -> BackendInfo:
+def _probe(name: str) -> tuple[bool, str]:
+    """Whether backend ``name`` can run here, and if not, why; as cheap as that question allows.
+
+    The reference backend always runs (numpy.fft when pyfftw is missing), so asking about it
+    imports nothing; asking about 'cuda' loads the CUDA plugin (see :func:`cuda_status`).
+    """
     if name == "native":
-        return BackendInfo(
-            "native",
-            _core is not None,
-            "" if _core is not None else f"native extension not importable: {_CORE_ERROR}",
-            "cpu",
-            "C++ engine on FFTW, multithreaded",
-        )
+        if _core is None:
+            return False, f"native extension not importable: {_CORE_ERROR}"
+        return True, ""
     if name == "cuda":
-        ok, reason = cuda_status()
-        return BackendInfo("cuda", ok, reason, "cuda", "C++ engine on cuFFT")
-    fft = "pyfftw" if _pyfftw_available() else "numpy.fft (pyfftw not installed)"
+        return cuda_status()
+    return True, ""
+
+
+_DESCRIPTIONS = {
+    "native": ("cpu", "C++ engine on FFTW, multithreaded"),
+    "cuda": ("cuda", "C++ engine on cuFFT"),
+}
+
+
+def _info(name: str) -> BackendInfo:
+    ok, reason = _probe(name)
+    if name in _DESCRIPTIONS:
+        device, description = _DESCRIPTIONS[name]
+        return BackendInfo(name, ok, reason, device, description)
+    # The listing names the FFT library the reference really uses, which means importing it
+    # (and pyfftw with it): only the listing pays that, never resolve().
+    from . import reference
+
+    fft = reference.FFT_LIBRARY
+    if fft != "pyfftw":
+        fft += " (pyfftw not installed)"
     return BackendInfo(
-        "reference", True, "", "cpu", f"pure Python implementation of the SPEC on {fft}"
+        "reference", ok, reason, "cpu", f"pure Python implementation of the SPEC on {fft}"
     )
 
 
@@ -118,25 +130,26 @@ def backend_names() -> list[str]:
 def resolve(name: str, device: str = "cpu") -> str:
     """Turn a user's ``backend=`` value into a concrete available backend name.
 
-    Only the backends that could be chosen are probed, so CPU work never initialises CUDA.
+    ``"auto"`` probes the candidates for ``device`` lazily, in preference order, and stops at
+    the first usable one, so CPU work never initialises CUDA and the native engine never
+    imports the reference's optional modules (pyfftw).
     """
     if not isinstance(name, str):
         raise TypeError(f"backend must be a string, one of {backend_names()}, got {name!r}.")
     if name == "auto":
-        order = ["cuda"] if device == "cuda" else ["native", "reference"]
-        infos = [_info(n) for n in order]
-        for info in infos:
-            if info.available:
-                return info.name
-        raise RuntimeError(
-            f"no backend can run on device {device!r}: "
-            + "; ".join(f"{i.name}: {i.reason}" for i in infos)
-        )
+        order = ("cuda",) if device == "cuda" else ("native", "reference")
+        reasons = []
+        for candidate in order:
+            ok, reason = _probe(candidate)
+            if ok:
+                return candidate
+            reasons.append(f"{candidate}: {reason}")
+        raise RuntimeError(f"no backend can run on device {device!r}: " + "; ".join(reasons))
     if name not in _NAMES:
         raise ValueError(f"unknown backend {name!r}; valid backends are {backend_names()}.")
-    info = _info(name)
-    if not info.available:
-        raise RuntimeError(f"backend {name!r} is not available: {info.reason}.")
+    ok, reason = _probe(name)
+    if not ok:
+        raise RuntimeError(f"backend {name!r} is not available: {reason}.")
     return name
 
 
