@@ -25,31 +25,19 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .common import (
-    LIBRARIES,
-    RESULTS_DIR,
-    SAME_TRANSFORM,
-    Task,
-    Worker,
-    WorkerError,
-    Workload,
-    fmt_ratio,
-    fmt_time,
-    interleave,
-    library_available,
-    machine_info,
-    machine_lines,
-    markdown_table,
-    max_rel_diff,
-    per_round,
-    record_end,
-    write_results,
-)
+from .machine import machine_info, machine_lines, record_end
+from .peers import LIBRARIES, SAME_TRANSFORM, library_available
+from .report import fmt_ratio, fmt_time, markdown_table, render
+from .stats import Task, interleave, max_rel_diff, per_round
+from .store import RESULTS_DIR, write_results
+from .worker import Worker, WorkerError
+from .workloads import Workload
 
 WORKLOADS = [Workload((32, 3, 32, 32), 2), Workload((4, 1, 128, 128), 3)]
 CONTESTANTS = [
@@ -111,8 +99,8 @@ def measure(w: Workload, libs: list[str], threads: int, rounds: int, tmp: Path) 
     return res
 
 
-def report(data: dict[str, Any]) -> str:
-    """The table as Markdown."""
+def report(data: dict[str, Any], only: Sequence[str] | None = None) -> str:
+    """The table and its notes as Markdown (``only``: these sections of the template)."""
     rows = []
     for r in data["workloads"].values():
         w = Workload.from_dict(r["workload"])
@@ -150,13 +138,7 @@ def report(data: dict[str, Any]) -> str:
         "time / scatkit native",
         "max rel diff",
     ]
-    text = markdown_table(heads, rows)
-    return (
-        text + "\n\nfloat32, L=8, max_order=2; medians of wall-clock time over interleaved rounds. "
-        "'time / scatkit native' > 1 means slower than scatkit's native engine. "
-        "'max rel diff' = max |y - y_native| / max |y_native|; ScatLayer computes a different "
-        "transform (n/a)."
-    )
+    return render("headtohead.md", {"table": markdown_table(heads, rows).rstrip("\n")}, only)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,25 +21,18 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .common import (
-    RESULTS_DIR,
-    Task,
-    Worker,
-    Workload,
-    fmt_time,
-    interleave,
-    machine_info,
-    markdown_table,
-    max_rel_diff,
-    paired_ratio,
-    per_round,
-    write_results,
-)
-from .cpu import MAIN
+from .machine import machine_info
+from .report import fmt_time, markdown_table, render
+from .stats import Task, interleave, max_rel_diff, paired_ratio, per_round
+from .store import RESULTS_DIR, write_results
+from .worker import Worker
+from .workloads import MAIN, Workload
 
 VARIANTS = {"spatial": {}, "fourier": {"SCATKIT_LOWPASS": "fourier"}}
 
@@ -88,7 +81,8 @@ def measure(threads: int, rounds: int) -> list[dict]:
     return rows
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], only: Sequence[str] | None = None) -> str:
+    """The comparison of a ``bench.lowpass`` run's rows as Markdown."""
     body = []
     for r in rows:
         t = {k: r[k]["median_s"] for k in r if k.startswith(("call_", "fft_"))}
@@ -120,7 +114,12 @@ def table(rows: list[dict]) -> str:
         "Fourier-low-pass engine / its FFT-only",
         "max rel. diff",
     ]
-    return markdown_table(heads, body)
+    return render("lowpass.md", {"table": markdown_table(heads, body).rstrip("\n")}, only)
+
+
+def report(data: dict[str, Any], only: Sequence[str] | None = None) -> str:
+    """The table of a ``bench.lowpass`` results dict (what the run printed)."""
+    return table(data["rows"], only)
 
 
 def main(argv: list[str] | None = None) -> int:

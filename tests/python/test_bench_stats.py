@@ -1,8 +1,8 @@
-"""The benchmark's ratio statistics (bench/common.py), on synthetic samples."""
+"""The benchmark's ratio statistics (bench/stats.py), on synthetic samples."""
 
 import math
 
-from bench.common import Samples, paired_ratio
+from bench.stats import Samples, paired_ratio
 
 
 def test_paired_ratio_follows_drift_between_rounds():
