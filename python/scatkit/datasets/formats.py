@@ -99,7 +99,8 @@ def _read_cifar_pickle(path: Path) -> dict:
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 
-def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def cifar_batch_raw(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The uint8 ``(n, 3072)`` pixel rows and int64 labels of one CIFAR-10 python batch."""
     batch = _read_cifar_pickle(path)
     if "data" not in batch or "labels" not in batch:
         raise ValueError(f"{path} lacks the 'data' and 'labels' entries of a CIFAR-10 batch.")
@@ -113,8 +114,28 @@ def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{path}: {len(data)} images but {labels.size} labels.")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"{path}: labels must lie in 0..9, got {labels.min()}..{labels.max()}.")
+    return data, labels
+
+
+def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    data, labels = cifar_batch_raw(path)
     # Each row is the red plane, then green, then blue, each 32x32 stored row by row.
     return unit_float(data.reshape(-1, 3, 32, 32)), labels
+
+
+def cifar_python_folder(root: str | os.PathLike | None) -> tuple[Path, tuple[str, ...]]:
+    """The ``cifar-10-batches-py`` folder under ``root`` (all files checked) and its classes."""
+    folder = _find_folder(root, "cifar-10-batches-py")
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise _missing("CIFAR-10", folder, names, missing, CIFAR10_URL)
+    meta = _read_cifar_pickle(folder / "batches.meta")
+    label_names = meta.get("label_names")
+    if not isinstance(label_names, (list, tuple)) or len(label_names) != 10:
+        raise ValueError(f"{folder / 'batches.meta'} should list 10 label_names.")
+    classes = tuple(n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in label_names)
+    return folder, classes
 
 
 def load_cifar10(root: str | os.PathLike | None = None) -> Dataset:
@@ -137,16 +158,7 @@ def load_cifar10(root: str | os.PathLike | None = None) -> Dataset:
         If any of data_batch_1..5, test_batch or batches.meta is missing; the message
         says where to put them and where to download them.
     """
-    folder = _find_folder(root, "cifar-10-batches-py")
-    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
-    missing = [n for n in names if not (folder / n).is_file()]
-    if missing:
-        raise _missing("CIFAR-10", folder, names, missing, CIFAR10_URL)
-    meta = _read_cifar_pickle(folder / "batches.meta")
-    label_names = meta.get("label_names")
-    if not isinstance(label_names, (list, tuple)) or len(label_names) != 10:
-        raise ValueError(f"{folder / 'batches.meta'} should list 10 label_names.")
-    classes = tuple(n.decode("utf-8") if isinstance(n, bytes) else str(n) for n in label_names)
+    folder, classes = cifar_python_folder(root)
     parts = [_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
     X_train = np.concatenate([p[0] for p in parts])
     y_train = np.concatenate([p[1] for p in parts])
@@ -154,28 +166,53 @@ def load_cifar10(root: str | os.PathLike | None = None) -> Dataset:
     return Dataset("cifar10", X_train, y_train, X_test, y_test, classes, info={"root": str(folder)})
 
 
-_STL_SIDE = 96
-_STL_BYTES = 3 * _STL_SIDE * _STL_SIDE
+STL_SIDE = 96
+STL_BYTES = 3 * STL_SIDE * STL_SIDE
 
 
-def _stl_split(folder: Path, split: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    raw = np.fromfile(folder / f"{split}_X.bin", dtype=np.uint8)
+def stl_labels(folder: Path, split: str, n_classes: int) -> np.ndarray:
+    """Labels 0..n_classes-1 of an STL-10 split, after checking they match its image file."""
+    nbytes = (folder / f"{split}_X.bin").stat().st_size
     labels = np.fromfile(folder / f"{split}_y.bin", dtype=np.uint8).astype(np.int64)
-    if raw.size % _STL_BYTES:
+    if nbytes % STL_BYTES:
         raise ValueError(
-            f"{folder / f'{split}_X.bin'} holds {raw.size} bytes, not a multiple of "
-            f"{_STL_BYTES} (one 3x96x96 image)."
+            f"{folder / f'{split}_X.bin'} holds {nbytes} bytes, not a multiple of "
+            f"{STL_BYTES} (one 3x96x96 image)."
         )
-    n = raw.size // _STL_BYTES
+    n = nbytes // STL_BYTES
     if labels.size != n:
         raise ValueError(f"{split}_X.bin holds {n} images but {split}_y.bin {labels.size} labels.")
     if n and (labels.min() < 1 or labels.max() > n_classes):
         raise ValueError(
             f"{split}_y.bin labels must lie in 1..{n_classes}, got {labels.min()}..{labels.max()}."
         )
+    return labels - 1
+
+
+def stl_images(raw: np.ndarray) -> np.ndarray:
+    """float32 ``(n, 3, 96, 96)`` images from STL-10's raw bytes."""
     # STL-10 stores each channel column by column (MATLAB order): swap to rows x columns.
-    images = raw.reshape(n, 3, _STL_SIDE, _STL_SIDE).transpose(0, 1, 3, 2)
-    return unit_float(np.ascontiguousarray(images)), labels - 1
+    images = raw.reshape(-1, 3, STL_SIDE, STL_SIDE).transpose(0, 1, 3, 2)
+    return unit_float(np.ascontiguousarray(images))
+
+
+def _stl_split(folder: Path, split: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    labels = stl_labels(folder, split, n_classes)
+    return stl_images(np.fromfile(folder / f"{split}_X.bin", dtype=np.uint8)), labels
+
+
+def stl_folder(root: str | os.PathLike | None) -> tuple[Path, tuple[str, ...]]:
+    """The ``stl10_binary`` folder under ``root`` (all files checked) and its classes."""
+    folder = _find_folder(root, "stl10_binary")
+    names = ["train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "class_names.txt"]
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise _missing("STL-10", folder, names, missing, STL10_URL)
+    text = (folder / "class_names.txt").read_text(encoding="utf-8")
+    classes = tuple(line.strip() for line in text.splitlines() if line.strip())
+    if not classes:
+        raise ValueError(f"{folder / 'class_names.txt'} lists no class names.")
+    return folder, classes
 
 
 def load_stl10(root: str | os.PathLike | None = None) -> Dataset:
@@ -198,15 +235,7 @@ def load_stl10(root: str | os.PathLike | None = None) -> Dataset:
     FileNotFoundError
         If train_X.bin, train_y.bin, test_X.bin, test_y.bin or class_names.txt is missing.
     """
-    folder = _find_folder(root, "stl10_binary")
-    names = ["train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "class_names.txt"]
-    missing = [n for n in names if not (folder / n).is_file()]
-    if missing:
-        raise _missing("STL-10", folder, names, missing, STL10_URL)
-    text = (folder / "class_names.txt").read_text(encoding="utf-8")
-    classes = tuple(line.strip() for line in text.splitlines() if line.strip())
-    if not classes:
-        raise ValueError(f"{folder / 'class_names.txt'} lists no class names.")
+    folder, classes = stl_folder(root)
     X_train, y_train = _stl_split(folder, "train", len(classes))
     X_test, y_test = _stl_split(folder, "test", len(classes))
     return Dataset("stl10", X_train, y_train, X_test, y_test, classes, info={"root": str(folder)})
