@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/fftw_plan.hpp"
+#include "fft/fftw_plan.hpp"
 #include "pipeline.hpp"
 #include "scatkit/scattering2d.hpp"
 #include "schedule.hpp"

@@ -1,5 +1,5 @@
 // Times one 2D FFT on the grids the engine meets: FFTW's own 2D plan vs scatkit's split-prime
-// transform (cpu/split_fft.hpp), float32, one thread, FFTW_MEASURE, median of 31 x 10 calls.
+// transform (fft/split_fft.hpp), float32, one thread, FFTW_MEASURE, median of 31 x 10 calls.
 // Built with the CPU engine's AVX2 flags where available (-DSCATKIT_BENCH=ON):
 //   scatkit_fft_bench [side ...]      default: the padded grids of the bench workloads and more
 // "split on 1" means no side is split: both columns are then FFTW (2D plan vs per-axis plans).
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "cpu/split_fft.hpp"
+#include "fft/split_fft.hpp"
 #include "timing.hpp"
 
 using scatkit::detail::AlignedBuffer;

@@ -28,8 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/fftw_plan.hpp"
-#include "cpu/split_fft.hpp"
+#include "fft/fftw_plan.hpp"
+#include "fft/split_fft.hpp"
 #include "scatkit/scattering2d.hpp"
 
 namespace scatkit {

@@ -1,4 +1,4 @@
-// The split-prime 2D FFTs (cpu/split_fft.hpp) against FFTW's own 2D plans, every kind, both
+// The split-prime 2D FFTs (fft/split_fft.hpp) against FFTW's own 2D plans, every kind, both
 // precisions, square, non-square, odd and prime-only sides, aligned and misaligned grids.
 // Timings: bench/cpp/fft_bench.cpp.
 #include <cmath>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "check.hpp"
-#include "cpu/split_fft.hpp"
+#include "fft/split_fft.hpp"
 
 using scatkit::detail::AlignedBuffer;
 using scatkit::detail::Complex;

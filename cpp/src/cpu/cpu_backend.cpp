@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "backend.hpp"
-#include "cpu/fftw_plan.hpp"
 #include "cpu/thread_pool.hpp"
+#include "fft/fftw_plan.hpp"
 #include "filter_bank.hpp"
 #include "scatkit/detail/elementwise.hpp"
 #include "support.hpp"
@@ -34,11 +34,12 @@
 #pragma GCC push_options
 #pragma GCC target("avx2")
 #endif
-#define SCATKIT_SPLIT_FFT_AVX 1
+#define SCATKIT_SIMD_AVX 1
 #endif
 
 #include "cpu/modulus.hpp"
-#include "cpu/spatial_lowpass.hpp"  // includes cpu/split_fft.hpp
+#include "cpu/spatial_lowpass.hpp"
+#include "fft/split_fft.hpp"
 
 namespace scatkit {
 namespace detail {
@@ -680,7 +681,7 @@ class CpuBackend final : public Backend {
   }
 
   // Every FFT the transform runs, planned once: FFTW's own 2D plans, or split-prime transforms
-  // (cpu/split_fft.hpp) on grids whose sides have a prime factor FFTW is slow on.
+  // (fft/split_fft.hpp) on grids whose sides have a prime factor FFTW is slow on.
   void make_plans() {
     const int J = s_.J, L = s_.L;
     Workspace<T>& w = ws_[0];

@@ -20,7 +20,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "cpu/split_fft.hpp"  // Vec, load_vec, store_vec, kPi
+#include "fft/simd.hpp"
 
 namespace scatkit {
 namespace detail {

@@ -1,4 +1,4 @@
-#include "cpu/fftw_plan.hpp"
+#include "fft/fftw_plan.hpp"
 
 #include <cstdio>
 #include <cstdlib>
