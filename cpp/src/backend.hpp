@@ -22,14 +22,8 @@ class Backend {
   virtual std::size_t workspace_bytes() const = 0;
   /// Worker threads used (CPU) or 0.
   virtual int threads() const = 0;
-  /// Runs only the FFTs a batch needs, on the plan's own workspace (for benchmarks: the floor
-  /// the full transform is compared against).
+  /// Runs only the FFTs a batch needs, on the plan's own workspace (Plan::execute_fft_only).
   virtual void execute_fft_only(std::size_t batch) = 0;
-};
-
-/// Internal access to a Plan's backend (benchmarks, bindings).
-struct PlanAccess {
-  static Backend& backend(Plan& p);
 };
 
 /// The FFTW engine. Builds its own filters (make_filters) and converts each as it comes, so the

@@ -164,6 +164,23 @@ scatkit_status scatkit_config_init(scatkit_config* cfg) {
   return SCATKIT_OK;
 }
 
+scatkit_status scatkit_config_geometry(const scatkit_config* cfg, scatkit_geometry* geometry) {
+  clear_error();
+  if (!cfg) return null_arg("scatkit_config_geometry", "cfg");
+  if (!geometry) return null_arg("scatkit_config_geometry", "geometry");
+  const scatkit_config c = *cfg;
+  return guarded([&] {
+    const scatkit::Geometry g = scatkit::geometry(to_cpp(c));
+    geometry->padded_rows = g.padded_rows;
+    geometry->padded_cols = g.padded_cols;
+    geometry->pad_top = g.pad_top;
+    geometry->pad_left = g.pad_left;
+    geometry->out_rows = g.out_rows;
+    geometry->out_cols = g.out_cols;
+    geometry->num_channels = g.num_channels;
+  });
+}
+
 scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatkit_plan** plan) {
   clear_error();
   if (!plan) return null_arg("scatkit_plan_create", "plan (the address receiving the plan)");

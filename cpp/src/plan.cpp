@@ -59,7 +59,6 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
 
 Plan::~Plan() = default;
 
-detail::Backend& detail::PlanAccess::backend(Plan& p) { return *p.impl_->backend; }
 Plan::Plan(Plan&&) noexcept = default;
 Plan& Plan::operator=(Plan&&) noexcept = default;
 
@@ -107,6 +106,10 @@ void Plan::execute_on_stream(const double* in, double* out, std::size_t batch,
   check_pointers(in, out, batch);
   impl_->backend->execute(in, out, batch, stream);
 }
+
+void Plan::execute_fft_only(std::size_t batch) { impl_->backend->execute_fft_only(batch); }
+
+std::string cpu_isa() { return detail::cpu_isa(); }
 
 std::string build_info() {
   std::ostringstream os;

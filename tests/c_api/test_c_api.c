@@ -330,6 +330,57 @@ static void test_invalid_configs(void) {
   CHECK(scatkit_config_init(&cfg) == SCATKIT_OK && scatkit_last_error()[0] == '\0');
 }
 
+/* scatkit_config_geometry gives a plan's sizes without building it, and refuses what
+ * scatkit_plan_create refuses with the same status and message. */
+static void test_geometry(void) {
+  static const size_t shapes[][2] = {{16, 16}, {12, 10}, {7, 33}, {2, 2}, {64, 5}};
+  const int Js[] = {1, 2, 3};
+  scatkit_config cfg;
+  scatkit_geometry g;
+  scatkit_plan* plan = NULL;
+  char first[1024];
+  size_t i, j, K, r, c;
+  for (i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
+    for (j = 0; j < sizeof Js / sizeof Js[0]; ++j) {
+      scatkit_config_init(&cfg);
+      cfg.rows = shapes[i][0];
+      cfg.cols = shapes[i][1];
+      cfg.J = Js[j];
+      cfg.L = 3;
+      cfg.threads = 1;
+      if (((size_t)1 << cfg.J) > (cfg.rows < cfg.cols ? cfg.rows : cfg.cols)) {
+        CHECK_ERROR(scatkit_config_geometry(&cfg, &g), SCATKIT_ERR_INVALID_ARGUMENT, "2^J");
+        strcpy(first, scatkit_last_error());
+        CHECK(scatkit_plan_create(&cfg, &plan) == SCATKIT_ERR_INVALID_ARGUMENT);
+        CHECK(plan == NULL && strcmp(first, scatkit_last_error()) == 0);
+        continue;
+      }
+      CHECK(scatkit_config_geometry(&cfg, &g) == SCATKIT_OK && scatkit_last_error()[0] == '\0');
+      CHECK(g.padded_rows == padded(cfg.rows, cfg.J) && g.padded_cols == padded(cfg.cols, cfg.J));
+      CHECK(g.pad_top == (g.padded_rows - cfg.rows) / 2);
+      CHECK(g.pad_left == (g.padded_cols - cfg.cols) / 2);
+      CHECK(g.num_channels == expected_channels(cfg.J, cfg.L, cfg.max_order));
+      plan = make_plan(cfg.rows, cfg.cols, cfg.J, cfg.L, cfg.max_order, SCATKIT_FLOAT32, 1);
+      if (!plan) continue;
+      CHECK(scatkit_plan_shape(plan, &K, &r, &c) == SCATKIT_OK);
+      CHECK(K == g.num_channels && r == g.out_rows && c == g.out_cols);
+      scatkit_plan_destroy(plan);
+      plan = NULL;
+    }
+  }
+  scatkit_config_init(&cfg);
+  cfg.rows = 16;
+  cfg.cols = 16;
+  cfg.J = 2;
+  cfg.L = 0;
+  CHECK_ERROR(scatkit_config_geometry(&cfg, &g), SCATKIT_ERR_INVALID_ARGUMENT, "L");
+  cfg.L = 8;
+  cfg.precision = 7;
+  CHECK_ERROR(scatkit_config_geometry(&cfg, &g), SCATKIT_ERR_INVALID_ARGUMENT, "precision");
+  CHECK_ERROR(scatkit_config_geometry(NULL, &g), SCATKIT_ERR_NULL_POINTER, "cfg");
+  CHECK_ERROR(scatkit_config_geometry(&cfg, NULL), SCATKIT_ERR_NULL_POINTER, "geometry");
+}
+
 static void test_null_pointers(void) {
   scatkit_config cfg;
   scatkit_plan* plan = NULL;
@@ -382,6 +433,7 @@ int main(void) {
   test_thread_determinism();
   test_metadata();
   test_invalid_configs();
+  test_geometry();
   test_null_pointers();
   if (g_failures) {
     fprintf(stderr, "test_c_api: %d check(s) failed\n", g_failures);

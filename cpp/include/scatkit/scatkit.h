@@ -74,6 +74,17 @@ typedef struct scatkit_channel_meta {
   int theta2; /**< angle index of the second wavelet */
 } scatkit_channel_meta;
 
+/** Sizes of a transform, as scatkit_config_geometry() computes them. */
+typedef struct scatkit_geometry {
+  size_t padded_rows;  /**< padded height Mp = ((M + 2^J) / 2^J + 1) * 2^J */
+  size_t padded_cols;  /**< padded width Np, by the same rule */
+  size_t pad_top;      /**< reflect-padded rows above the image, (Mp - M) / 2 */
+  size_t pad_left;     /**< reflect-padded columns left of the image, (Np - N) / 2 */
+  size_t out_rows;     /**< output height Mp / 2^J - 2 */
+  size_t out_cols;     /**< output width Np / 2^J - 2 */
+  size_t num_channels; /**< number of output channels K */
+} scatkit_geometry;
+
 /** A transform built once and executed many times; opaque, owned by the caller. */
 typedef struct scatkit_plan scatkit_plan;
 
@@ -111,6 +122,11 @@ SCATKIT_API scatkit_status scatkit_execute_f32(scatkit_plan* plan, const float* 
 /** Double-precision counterpart of scatkit_execute_f32, for plans built with SCATKIT_FLOAT64. */
 SCATKIT_API scatkit_status scatkit_execute_f64(scatkit_plan* plan, const double* in, double* out,
                                                size_t batch);
+
+/** Validates cfg as scatkit_plan_create would (same status and message) and, without
+ *  building a plan, writes the transform's sizes to geometry. */
+SCATKIT_API scatkit_status scatkit_config_geometry(const scatkit_config* cfg,
+                                                   scatkit_geometry* geometry);
 
 /** Output shape of one image: K channels of out_rows x out_cols. */
 SCATKIT_API scatkit_status scatkit_plan_shape(const scatkit_plan* plan, size_t* channels,

@@ -47,13 +47,36 @@ std::size_t padded_size(std::size_t n, int J);
 /// Number of output channels K for (J, L, max_order).
 std::size_t num_channels(int J, int L, int max_order);
 
+/// Limits the engine puts on a Config, beyond the SPEC's 2^J <= min(M, N).
+struct Limits {
+  int max_J = 0;                      ///< largest J (the smallest is 1)
+  int max_L = 0;                      ///< largest L (the smallest is 1)
+  std::size_t min_side = 0;           ///< smallest image side
+  std::size_t max_padded_pixels = 0;  ///< the padded grid must hold at most this many pixels
+};
+
+/// The engine's limits; validate() enforces them.
+Limits limits();
+
 /// Throws InvalidArgument with a readable sentence if cfg is not a valid transform.
 void validate(const Config& cfg);
 
-namespace detail {
-class Backend;
-struct PlanAccess;
-}  // namespace detail
+/// Sizes of a transform: the one place every front end takes them from.
+struct Geometry {
+  std::size_t padded_rows = 0;   ///< Mp = ((M + 2^J) / 2^J + 1) * 2^J
+  std::size_t padded_cols = 0;   ///< Np, by the same rule
+  std::size_t pad_top = 0;       ///< reflect-padded rows above the image: (Mp - M) / 2
+  std::size_t pad_left = 0;      ///< reflect-padded columns left of the image: (Np - N) / 2
+  std::size_t out_rows = 0;      ///< output height M' = Mp / 2^J - 2
+  std::size_t out_cols = 0;      ///< output width N' = Np / 2^J - 2
+  std::size_t num_channels = 0;  ///< K, as num_channels(J, L, max_order)
+};
+
+/// Validates cfg like Plan's constructor (throws InvalidArgument) and returns its sizes.
+Geometry geometry(const Config& cfg);
+
+/// Validates cfg and returns the descriptions of its K channels, in output order.
+std::vector<ChannelMeta> channel_table(const Config& cfg);
 
 /// A transform built once (filters, FFT plans, schedule, workspace) and executed many times.
 class Plan {
@@ -100,9 +123,11 @@ class Plan {
   void execute_on_stream(const float* in, float* out, std::size_t batch, std::uintptr_t stream);
   /// Double-precision overload of execute_on_stream().
   void execute_on_stream(const double* in, double* out, std::size_t batch, std::uintptr_t stream);
+  /// Benchmarks: runs only the FFTs a transform of batch images makes, on the plan's workspace
+  /// (the floor execute() is measured against); reads and writes no user data.
+  void execute_fft_only(std::size_t batch);
 
  private:
-  friend struct detail::PlanAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -126,6 +151,9 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
 
 /// Human-readable description of this build: version, FFTW, CUDA availability.
 std::string build_info();
+
+/// Instruction set of the CPU engine variant in use ("avx2" or "baseline").
+std::string cpu_isa();
 
 /// Whether this build can run CUDA plans, and if not, why (empty string when it can).
 std::string cuda_unavailable_reason();
