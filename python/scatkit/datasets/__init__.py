@@ -12,6 +12,12 @@ into region-disjoint tiles). From the official files on disk: :func:`load_cifar1
 Samples keep the order of their source (a stratified split keeps the original order
 within each side; image folders are read class by class), so shuffle before minibatch
 training. :func:`balanced_subset` draws class-balanced subsets for small-sample runs.
+
+Datasets too large for memory: :func:`stream` opens any of them as a source read record
+by record (a file index or byte offsets, nothing decoded up front), :func:`iter_batches`
+yields NumPy batches from it, and :mod:`scatkit.datasets.torchdata` (which imports torch)
+wraps it as a ``torch.utils.data.Dataset`` / DataLoader. Image files are checked against
+``max_pixels`` (:data:`DEFAULT_MAX_PIXELS`) in their header before they are decoded.
 """
 
 from __future__ import annotations
@@ -31,6 +37,16 @@ from .builtin import (
     texture_tile_origins,
 )
 from .formats import default_root, load_cifar10, load_image_folder, load_stl10, read_image
+from .images import DEFAULT_MAX_PIXELS, ImageHeader, probe_image
+from .stream import (
+    ArraySource,
+    CifarSource,
+    FolderSource,
+    RecordSource,
+    StlSource,
+    iter_batches,
+    stream,
+)
 
 _REGISTRY: dict[str, Callable[..., Dataset]] = {
     "digits": load_digits,
@@ -73,6 +89,16 @@ def load(name: str, **kwargs: Any) -> Dataset:
 
 __all__ = [
     "CIFAR10_CLASSES",
+    "DEFAULT_MAX_PIXELS",
+    "ArraySource",
+    "CifarSource",
+    "FolderSource",
+    "ImageHeader",
+    "RecordSource",
+    "StlSource",
+    "iter_batches",
+    "probe_image",
+    "stream",
     "TEXTURES",
     "Dataset",
     "available",

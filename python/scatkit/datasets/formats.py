@@ -325,7 +325,8 @@ def _read_folder(
     index = scan_image_folder(root)
     skipped = index.skipped
     images, labels = [], []
-    for path, label in zip(index.paths, index.labels.tolist()):
+    for i, label in enumerate(index.labels.tolist()):
+        path = index.path(i)
         try:
             img = read_image(path, **read_kw)
         except ValueError as exc:

@@ -26,19 +26,28 @@ class FolderIndex:
         The folder of class sub-folders.
     classes : list of str
         Sub-folder names, sorted; label ``k`` is ``classes[k]``.
-    paths : list of str
-        Image files (absolute or as given below ``root``).
+    files : numpy.ndarray
+        Image file names relative to ``root``, file-system encoded bytes (one flat array,
+        not a list of Python strings, so forked DataLoader workers share it without
+        copying its pages); :meth:`path` gives one as a full path.
     labels : numpy.ndarray
-        int64 label of each path.
+        int64 label of each file.
     skipped : list of (str, str)
         ``(path, reason)`` of each file left out while indexing.
     """
 
     root: Path
     classes: list[str]
-    paths: list[str]
+    files: np.ndarray
     labels: np.ndarray
     skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def path(self, i: int) -> str:
+        """Full path of file ``i``."""
+        return os.path.join(self.root, os.fsdecode(self.files[i]))
 
 
 def scan_image_folder(
@@ -84,10 +93,11 @@ def scan_image_folder(
             f"{root} has no class sub-folders ({hint}); expected root/<class name>/<image files>, "
             "one sub-folder per class."
         )
-    paths: list[str] = []
-    labels: list[int] = []
+    files: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
     skipped: list[tuple[str, str]] = []
     for label, d in enumerate(class_dirs):
+        names = []
         for p in sorted(d.rglob("*")):
             if not p.is_file() or any(part.startswith(".") for part in p.relative_to(d).parts):
                 continue
@@ -100,10 +110,11 @@ def scan_image_folder(
                 except ValueError as exc:
                     skip(skipped, str(p), str(exc))
                     continue
-            paths.append(str(p))
-            labels.append(label)
+            names.append(os.fsencode(p.relative_to(root)))
+        files.append(np.array(names, dtype=bytes))
+        labels.append(np.full(len(names), label, dtype=np.int64))
     return FolderIndex(
-        root, [d.name for d in class_dirs], paths, np.asarray(labels, dtype=np.int64), skipped
+        root, [d.name for d in class_dirs], np.concatenate(files), np.concatenate(labels), skipped
     )
 
 
