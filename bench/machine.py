@@ -107,25 +107,18 @@ def cpu_capacity(n: int | None = None, seconds: float = 0.5) -> float:
     return got / seconds
 
 
+def _git(*args: str) -> str:
+    """Output of ``git args...`` in the repository (raises when git fails)."""
+    return subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
+    ).stdout.strip()
+
+
 def _git_state() -> dict[str, Any]:
     """Commit of the checkout and whether the engine's sources differ from it (if git works)."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "cpp", "python/bindings", "CMakeLists.txt"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        head = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--", "cpp", "python/bindings", "CMakeLists.txt")
     except (OSError, subprocess.SubprocessError):
         return {}
     return {"git_commit": head, "engine_sources_modified": bool(dirty)}

@@ -210,22 +210,22 @@ def _build_ptwav(w: Workload, threads: int, probe: Probe) -> Runner:
     return Runner(call=call, output=lambda: None, info={"threads": threads})
 
 
+# Library -> builder; the scatkit front ends take the backend as a last argument.
+_BUILDERS: dict[str, tuple[Callable[..., Runner], tuple[str, ...]]] = {
+    "scatkit": (_build_scatkit, ("native",)),
+    "scatkit-reference": (_build_scatkit, ("reference",)),
+    "scatkit-engine": (_build_engine, ()),
+    "scatkit-torch-native": (_build_scatkit_torch, ("native",)),
+    "scatkit-torch-torch": (_build_scatkit_torch, ("torch",)),
+    "kymatio-numpy": (_build_kymatio_numpy, ()),
+    "kymatio-torch": (_build_kymatio_torch, ()),
+    "ptwav-scatlayer-x2": (_build_ptwav, ()),
+}
+
+
 def build(lib: str, w: Workload, threads: int, probe: Probe) -> Runner:
     """Import ``lib`` and construct its transform for ``w`` (construction timed by ``probe``)."""
-    if lib == "scatkit":
-        return _build_scatkit(w, threads, probe, "native")
-    if lib == "scatkit-reference":
-        return _build_scatkit(w, threads, probe, "reference")
-    if lib == "scatkit-engine":
-        return _build_engine(w, threads, probe)
-    if lib == "scatkit-torch-native":
-        return _build_scatkit_torch(w, threads, probe, "native")
-    if lib == "scatkit-torch-torch":
-        return _build_scatkit_torch(w, threads, probe, "torch")
-    if lib == "kymatio-numpy":
-        return _build_kymatio_numpy(w, threads, probe)
-    if lib == "kymatio-torch":
-        return _build_kymatio_torch(w, threads, probe)
-    if lib == "ptwav-scatlayer-x2":
-        return _build_ptwav(w, threads, probe)
-    raise ValueError(f"unknown library {lib!r}; known: {sorted(LIBRARIES)}.")
+    if lib not in _BUILDERS:
+        raise ValueError(f"unknown library {lib!r}; known: {sorted(LIBRARIES)}.")
+    fn, extra = _BUILDERS[lib]
+    return fn(w, threads, probe, *extra)
