@@ -8,7 +8,6 @@
 #include <cstring>
 #include <string>
 
-#include "backend.hpp"
 #include "scatkit/scattering2d.hpp"
 
 namespace nb = nanobind;
@@ -33,6 +32,14 @@ nb::ndarray<nb::numpy, T> to_numpy(std::vector<T>&& v, std::initializer_list<siz
   auto* heap = new std::vector<T>(std::move(v));
   nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
   return nb::ndarray<nb::numpy, T>(heap->data(), shape, owner);
+}
+
+// Channel descriptions as a K x 5 int32 array: order, j1, theta1, j2, theta2.
+nb::ndarray<nb::numpy, int> meta_table(const std::vector<scatkit::ChannelMeta>& meta) {
+  std::vector<int> v;
+  v.reserve(meta.size() * 5);
+  for (const auto& c : meta) v.insert(v.end(), {c.order, c.j1, c.theta1, c.j2, c.theta2});
+  return to_numpy(std::move(v), {meta.size(), 5});
 }
 
 template <class T, class Dev>
@@ -72,6 +79,57 @@ void execute_cuda(scatkit::Plan& plan,
   execute_checked<T>(plan, in, out, stream);
 }
 
+scatkit::Config geometry_config(size_t rows, size_t cols, int J, int L, int max_order) {
+  scatkit::Config cfg;
+  cfg.rows = rows;
+  cfg.cols = cols;
+  cfg.J = J;
+  cfg.L = L;
+  cfg.max_order = max_order;
+  return cfg;
+}
+
+// The engine's geometry and limits, so that no front end computes its own.
+void bind_geometry(nb::module_& m) {
+  nb::class_<scatkit::Geometry>(m, "Geometry", "Sizes of a transform, from scatkit::geometry().")
+      .def_ro("padded_rows", &scatkit::Geometry::padded_rows)
+      .def_ro("padded_cols", &scatkit::Geometry::padded_cols)
+      .def_ro("pad_top", &scatkit::Geometry::pad_top)
+      .def_ro("pad_left", &scatkit::Geometry::pad_left)
+      .def_ro("out_rows", &scatkit::Geometry::out_rows)
+      .def_ro("out_cols", &scatkit::Geometry::out_cols)
+      .def_ro("num_channels", &scatkit::Geometry::num_channels);
+  m.def(
+      "geometry",
+      [](size_t rows, size_t cols, int J, int L, int max_order) {
+        return scatkit::geometry(geometry_config(rows, cols, J, L, max_order));
+      },
+      "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2,
+      "Validates (M, N, J, L, max_order) as a Plan would (ValueError with the reason) and "
+      "returns the transform's sizes.");
+  m.def(
+      "channel_table",
+      [](size_t rows, size_t cols, int J, int L, int max_order) {
+        return meta_table(scatkit::channel_table(geometry_config(rows, cols, J, L, max_order)));
+      },
+      "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2,
+      "Channel table of a transform without building it: K x 5 int32 (order, j1, theta1, j2, "
+      "theta2; -1 when not applicable).");
+  m.def(
+      "limits",
+      [] {
+        const scatkit::Limits lim = scatkit::limits();
+        nb::dict d;
+        d["max_J"] = lim.max_J;
+        d["max_L"] = lim.max_L;
+        d["min_side"] = lim.min_side;
+        d["max_padded_pixels"] = lim.max_padded_pixels;
+        return d;
+      },
+      "The engine's limits beyond the SPEC's 2**J <= min(M, N): max_J, max_L, min_side, "
+      "max_padded_pixels.");
+}
+
 }  // namespace
 
 NB_MODULE(_core, m) {
@@ -87,13 +145,13 @@ NB_MODULE(_core, m) {
 
   m.attr("__version__") = scatkit::version();
   m.def("build_info", &scatkit::build_info, "Version, FFTW and CUDA status of this build.");
-  m.def("cpu_isa", &scatkit::detail::cpu_isa,
+  m.def("cpu_isa", &scatkit::cpu_isa,
         "Instruction set of the CPU engine variant in use ('avx2' or 'baseline').");
   m.def(
       "_fft_only",
       [](scatkit::Plan& p, size_t batch) {
         nb::gil_scoped_release release;
-        scatkit::detail::PlanAccess::backend(p).execute_fft_only(batch);
+        p.execute_fft_only(batch);
       },
       "plan"_a, "batch"_a,
       "Benchmark helper: runs only the FFTs a batch of this size needs, on the plan's workspace.");
@@ -101,6 +159,7 @@ NB_MODULE(_core, m) {
         "Empty when CUDA plans can run, else the reason they cannot.");
   m.def("padded_size", &scatkit::padded_size, "n"_a, "J"_a);
   m.def("num_channels", &scatkit::num_channels, "J"_a, "L"_a, "max_order"_a);
+  bind_geometry(m);
 
   m.def(
       "filter_bank",
@@ -172,19 +231,7 @@ NB_MODULE(_core, m) {
                      return p.config().device == scatkit::Device::CPU ? "cpu" : "cuda";
                    })
       .def(
-          "meta",
-          [](const scatkit::Plan& p) {
-            std::vector<int> v;
-            v.reserve(p.meta().size() * 5);
-            for (const auto& c : p.meta()) {
-              v.push_back(c.order);
-              v.push_back(c.j1);
-              v.push_back(c.theta1);
-              v.push_back(c.j2);
-              v.push_back(c.theta2);
-            }
-            return to_numpy(std::move(v), {p.meta().size(), 5});
-          },
+          "meta", [](const scatkit::Plan& p) { return meta_table(p.meta()); },
           "Channel table, K x 5 int32: order, j1, theta1, j2, theta2 (-1 when not applicable).")
       .def(
           "execute",
