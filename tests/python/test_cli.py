@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 import scatkit
+import scatkit.extract
 from scatkit import cli
 
 cv2 = pytest.importorskip("cv2")
@@ -101,7 +102,7 @@ def test_extract_resumes_after_interruption(image_folder, tmp_path, monkeypatch,
     reference = tmp_path / "reference.npz"
     assert cli.main(args + ["-o", str(reference)]) == 0
 
-    real = cli._scatter_chunk
+    real = scatkit.extract._scatter_chunk
     calls = []
 
     def interrupt_second(S, images):
@@ -111,7 +112,7 @@ def test_extract_resumes_after_interruption(image_folder, tmp_path, monkeypatch,
         return real(S, images)
 
     out = tmp_path / "resumed.npz"
-    monkeypatch.setattr(cli, "_scatter_chunk", interrupt_second)
+    monkeypatch.setattr(scatkit.extract, "_scatter_chunk", interrupt_second)
     assert cli.main(args + ["-o", str(out)]) == cli.EXIT_INTERRUPTED
     assert "rerun the same command to resume" in capsys.readouterr().err
     parts = tmp_path / "resumed.npz.parts"
@@ -119,7 +120,9 @@ def test_extract_resumes_after_interruption(image_folder, tmp_path, monkeypatch,
     assert not out.exists()
 
     calls.clear()
-    monkeypatch.setattr(cli, "_scatter_chunk", lambda S, im: calls.append(len(im)) or real(S, im))
+    monkeypatch.setattr(
+        scatkit.extract, "_scatter_chunk", lambda S, im: calls.append(len(im)) or real(S, im)
+    )
     # Different settings must not mix with the partial run.
     rc = cli.main(args[:-1] + ["--J", "2", "--no-progress", "-o", str(out)])
     # (stderr also notes the ignored README.txt before the error)

@@ -298,7 +298,7 @@ def test_cache_hit_skips_computation_and_keys_change(tmp_path, monkeypatch):
         calls.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(training, "compute_scattering", counting)
+    monkeypatch.setattr(training.cache, "compute_scattering", counting)
     X, _ = _separable(8)
     first = cached_scattering(X, 2, cache_dir=tmp_path)
     again = cached_scattering(X, 2, cache_dir=tmp_path)
@@ -320,11 +320,11 @@ def test_cache_hit_skips_computation_and_keys_change(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("*.npy"))) == 4
 
     # The version is part of the key: a new release never reads old entries.
-    monkeypatch.setattr(training, "__version__", "999.0")
+    monkeypatch.setattr(training.cache, "__version__", "999.0")
     assert cached_scattering(X, 2, cache_dir=tmp_path).key != first.key
 
     # A damaged entry is recomputed, not trusted.
-    monkeypatch.setattr(training, "__version__", scatkit.__version__)
+    monkeypatch.setattr(training.cache, "__version__", scatkit.__version__)
     first.path.write_bytes(b"broken")
     repaired = cached_scattering(X, 2, cache_dir=tmp_path)
     assert not repaired.hit

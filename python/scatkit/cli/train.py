@@ -1,0 +1,154 @@
+"""``scatkit train``: train a model on a named dataset; save its checkpoint and metrics.
+
+The run itself is :func:`scatkit.training.fit`; this module builds the model and the
+:class:`~scatkit.training.TrainConfig` from the options and prints the epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._common import (
+    CLIError,
+    add_cache_options,
+    add_data_options,
+    eprint,
+    fmt_pct,
+    hybrid_features,
+    load_dataset,
+    parse_size,
+    parse_threads,
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``train`` command and its options."""
+    p = sub.add_parser("train", help="train a hybrid or baseline model on a dataset")
+    p.add_argument("--dataset", default="mnist5k", help="dataset name (default mnist5k)")
+    add_data_options(p)
+    p.add_argument("--model", default="scat-cnn", help="model name (default scat-cnn)")
+    p.add_argument("--subset", type=int, help="class-balanced training subset of N images")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, help="peak learning rate (default 0.05 sgd, 1e-3 adam)")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    p.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine")
+    p.add_argument("--augment", choices=("none", "shift", "shift-flip"), default="none")
+    p.add_argument("--J", type=int, help="scattering scales of hybrids / pooling stages of cnn")
+    p.add_argument("--width", type=int, help="head width (scat-cnn, cnn, scat-resnet, resnet)")
+    p.add_argument("--k", type=int, help="WRN widening factor (scat-wrn, wrn)")
+    p.add_argument("--depth", type=int, help="WRN depth (scat-wrn, wrn)")
+    p.add_argument("--out-dir", help="folder for checkpoint and metrics (default runs/<tag>)")
+    p.add_argument("--checkpoint", help="checkpoint path (default <out-dir>/checkpoint.pt)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="start over an existing checkpoint")
+    p.add_argument("--max-seconds", type=float, help="time budget (lowers the epoch count)")
+    p.add_argument(
+        "--no-features",
+        action="store_true",
+        help="run hybrids on raw images instead of cached features",
+    )
+    add_cache_options(p, "feature cache folder")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda[:n]")
+    p.add_argument("--threads", default="auto", help="CPU threads ('auto': idle cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_train)
+
+
+def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kwargs = {}
+    for name in ("J", "width", "k", "depth"):
+        value = getattr(args, name, None)
+        if value is not None:
+            kwargs[name] = value
+    return kwargs
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a model on a named dataset; save checkpoint and metrics."""
+    from ..models import build_model, count_parameters, is_hybrid
+    from ..training import TrainConfig, fit, seed_everything
+
+    ds = load_dataset(args.dataset, args.root, parse_size(args.size), args.color)
+    if args.subset is not None:
+        ds = ds.balanced_train(args.subset, seed=args.seed)
+    lr = args.lr if args.lr is not None else (0.05 if args.optimizer == "sgd" else 1e-3)
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=lr,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        seed=args.seed,
+        augment=args.augment,
+        device=args.device,
+        threads=parse_threads(args.threads),
+        progress=not args.no_progress,
+    )
+    seed_everything(args.seed)
+    model = build_model(args.model, ds.image_shape, ds.n_classes, **_model_kwargs(args))
+    tag = f"{ds.name}-{args.model}-n{len(ds.y_train)}-s{args.seed}"
+    out_dir = Path(args.out_dir).expanduser() if args.out_dir else Path("runs") / tag
+    ckpt = Path(args.checkpoint).expanduser() if args.checkpoint else out_dir / "checkpoint.pt"
+    if ckpt.exists() and not args.resume and not args.overwrite:
+        raise CLIError(f"{ckpt} exists; pass --resume to continue it or --overwrite to start over.")
+    if args.resume and not ckpt.exists():
+        eprint(f"scatkit train: no checkpoint at {ckpt} yet; starting from scratch")
+    use_features = args.augment == "none" and not args.no_features
+    print(
+        f"{args.model}: {count_parameters(model):,} trainable parameters; "
+        f"{ds.name}: {len(ds.y_train)} train / {len(ds.y_test)} test images "
+        f"{ds.image_shape}, {ds.n_classes} classes"
+    )
+    Xtr, Xte, inputs = ds.X_train, ds.X_test, "images"
+    if use_features and is_hybrid(model):
+        cache = (args.cache_dir, not args.no_cache, cfg.progress)
+        Xtr = hybrid_features(model, ds.X_train, "train", *cache)
+        Xte = hybrid_features(model, ds.X_test, "test", *cache)
+        inputs = "features"
+    if is_hybrid(model) and inputs == "images":
+        print("training through the scattering front on raw images (augmentation needs them)")
+
+    def report(row: dict[str, float]) -> None:
+        print(
+            f"epoch {int(row['epoch']):>3}  loss {row['train_loss']:.4f}  train "
+            f"{fmt_pct(row['train_accuracy'])}  test {fmt_pct(row['val_accuracy'])}  "
+            f"lr {row['lr']:.2g}  ({row['seconds']:.1f} s)",
+            flush=True,
+        )
+
+    extra = {
+        "dataset": args.dataset,
+        "root": args.root,
+        "subset": args.subset,
+        "size": args.size,
+        "color": args.color,
+    }
+    history = fit(
+        model,
+        Xtr,
+        ds.y_train,
+        Xte,
+        ds.y_test,
+        cfg,
+        inputs=inputs,
+        checkpoint=ckpt,
+        resume=args.resume,
+        log_dir=out_dir,
+        max_seconds=args.max_seconds,
+        on_epoch=report,
+        extra=extra,
+    )
+    for note in history.notes:
+        print(f"note: {note}")
+    final = history.final
+    if final:
+        print(
+            f"test accuracy {fmt_pct(final['val_accuracy'])} "
+            f"(loss {final['val_loss']:.4f}, n={len(ds.y_test)})"
+        )
+    print(f"checkpoint: {ckpt}\nmetrics: {out_dir / 'metrics.csv'}, {out_dir / 'metrics.json'}")
+    return 0
