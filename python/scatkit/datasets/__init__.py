@@ -38,7 +38,7 @@ from .builtin import (
 )
 from .formats import default_root, load_cifar10, load_image_folder, load_stl10, read_image
 from .images import DEFAULT_MAX_PIXELS, ImageHeader, probe_image
-from .stream import (
+from .streaming import (
     ArraySource,
     CifarSource,
     FolderSource,

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
-from .stream import RecordSource, check_one_shape, order
+from .streaming import RecordSource, check_one_shape, order
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Skipped:
 
 
 class StreamingDataset(Dataset):
-    """Map-style dataset over a :class:`~scatkit.datasets.stream.RecordSource`.
+    """Map-style dataset over a :class:`~scatkit.datasets.streaming.RecordSource`.
 
     Items are ``(image, label)``: a float32 tensor ``(H, W)`` or ``(3, H, W)`` in [0, 1]
     (after ``transform``, if given) and an int label; or a :class:`Skipped`.
@@ -86,7 +86,7 @@ def collate_skipping(
 
 
 class SeededSampler(Sampler[int]):
-    """Record order of :func:`scatkit.datasets.stream.order`: fixed by seed and epoch.
+    """Record order of :func:`scatkit.datasets.streaming.order`: fixed by seed and epoch.
 
     Call :meth:`set_epoch` before each pass for a new order per epoch.
     """
