@@ -4,6 +4,8 @@ Usage::
 
     python -m bench.readme --check   # exit 1, listing every figure that differs from the JSON
     python -m bench.readme --write   # rewrite the marked blocks from the JSON
+    python -m bench.readme --add-run bench/results/cpu-<stamp>.json [--new-engine]
+                                     # log a full bench.cpu run in cpu-runs.json (bench.runlog)
 
 A figure lives between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` (a whole block of
 lines, or a few words inside a sentence); ``BLOCKS`` says how each one is made from
@@ -22,9 +24,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import headtohead, lowpass
+from . import headtohead, lowpass, runlog
 from .report import fmt_ratio, fmt_time, markdown_table
 from .report_cpu import report as cpu_report
+from .runlog import shown
 from .store import RESULTS_DIR, load_results
 from .workloads import Workload
 
@@ -42,10 +45,6 @@ def _pair(a: str, b: str) -> str:
     """'36.8 ms', '36.3 ms' -> '36.8 / 36.3 ms' (the unit once when both share it)."""
     ua, ub = a.rsplit(" ", 1)[-1], b.rsplit(" ", 1)[-1]
     return f"{a.rsplit(' ', 1)[0]} / {b}" if ua == ub else f"{a} / {b}"
-
-
-def _triple(xs: list[float]) -> str:
-    return " / ".join(f"{x:.2f}x" for x in xs)
 
 
 def _readme_table(results_dir: Path) -> str:
@@ -81,7 +80,8 @@ def _runs_table(results_dir: Path) -> str:
     named = [(f"{r['utc']}, `{r['checkout']}`", r) for r in runs["runs"]]
     rows = []
     for name, r in [*named, (f"median at `{runs['engine']}`", runs["medians"])]:
-        one = f"{_triple(r['total_over_fft_1t'])} [{_triple(r['total_over_spec_fft_1t'])}]"
+        own, spec = (shown(k, r[k]) for k in ("total_over_fft_1t", "total_over_spec_fft_1t"))
+        one = f"{own} [{spec}]"
         ky = [fmt_ratio(x) for x in r["kymatio_over_scatkit"]]
         rows.append([name, *ky, " / ".join(fmt_ratio(x) for x in r["plan_warm"]), one])
     return markdown_table(heads, rows)
@@ -102,7 +102,7 @@ def _cpu_tables(results_dir: Path) -> str:
 
 
 def _median_of(key: str) -> Callable[[Path], str]:
-    return lambda d: _triple(load_results("cpu-runs", d)["medians"][key])
+    return lambda d: shown(key, load_results("cpu-runs", d)["medians"][key])
 
 
 def _lowpass_gain(results_dir: Path) -> str:
@@ -130,47 +130,11 @@ def expected(name: str, results_dir: Path = RESULTS_DIR) -> str:
     return "\n" + text.strip("\n") + "\n\n" if "\n" in text.strip("\n") else text
 
 
-def run_log_problems(results_dir: Path = RESULTS_DIR) -> list[str]:
-    """Where cpu-runs.json disagrees with cpu-latest.json or with its own runs' medians."""
-    runs, data = load_results("cpu-runs", results_dir), load_results("cpu-latest", results_dir)
-    problems = []
-    floor = {Workload.from_dict(r["workload"]).key: r for r in data.get("fft_floor_1t", [])}
-    latest = {
-        "kymatio_over_scatkit": [
-            data["workloads"][k]["kymatio-numpy"]["time"]["median_s"]
-            / data["workloads"][k]["scatkit"]["time"]["median_s"]
-            for k in runs["workloads"]
-        ],
-        "plan_warm": [
-            data["workloads"][k]["kymatio-numpy"]["build_s"]
-            / data["plan_construction"][k]["warm_median_s"]
-            for k in runs["plan_workloads"]
-        ],
-        "total_over_fft_1t": [floor[k]["total_over_fft"] for k in runs["workloads"]],
-        "total_over_spec_fft_1t": [floor[k]["total_over_spec_fft"] for k in runs["workloads"]],
-    }
-    for run in (r for r in runs["runs"] if r.get("results") == "cpu-latest.json"):
-        for key, values in latest.items():
-            shown = _triple if key.endswith("_1t") else lambda xs: [fmt_ratio(x) for x in xs]
-            if shown(run[key]) != shown(values):
-                problems.append(
-                    f"cpu-runs.json: run {run['utc']} {key} {shown(run[key])} but "
-                    f"cpu-latest.json gives {shown(values)}"
-                )
-    for key, medians in runs["medians"].items():
-        for i, m in enumerate(medians):
-            med = statistics.median(r[key][i] for r in runs["runs"])
-            # The runs' values are rounded to 3 digits, so their median can differ by a digit.
-            if abs(m - med) > 0.01 * abs(med):
-                problems.append(f"cpu-runs.json: median {key}[{i}] is {m}, the runs give {med:g}")
-    return problems
-
-
 def check(results_dir: Path = RESULTS_DIR, docs: dict[str, Path] = DOCS) -> list[str]:
     """Every figure of the documents that differs from the JSON (empty when all agree)."""
     import difflib
 
-    problems = run_log_problems(results_dir)
+    problems = runlog.problems(results_dir)
     for doc, path in docs.items():
         found = {m.group(1): m.group(2) for m in _MARK.finditer(path.read_text())}
         for name in sorted(set(found) - {n for n, (d, _) in BLOCKS.items() if d == doc}):
@@ -213,19 +177,36 @@ def write(results_dir: Path = RESULTS_DIR, docs: dict[str, Path] = DOCS) -> list
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``--check`` or ``--write``; returns the process exit status."""
+    """``--check``, ``--write`` or ``--add-run PATH``; returns the process exit status."""
     ap = argparse.ArgumentParser(
         prog="python -m bench.readme", description=__doc__.split("\n\n")[0]
     )
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="list figures that differ; exit 1")
     mode.add_argument("--write", action="store_true", help="regenerate the marked blocks")
+    mode.add_argument(
+        "--add-run",
+        type=Path,
+        metavar="JSON",
+        help="log a full bench.cpu run in cpu-runs.json (then --write)",
+    )
+    ap.add_argument(
+        "--new-engine", action="store_true", help="with --add-run: start the log at this run"
+    )
     ap.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON is")
     args = ap.parse_args(argv)
+    if args.add_run is not None:
+        try:
+            row = runlog.add_run(args.add_run, args.new_engine, args.results_dir)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"bench.readme: cannot log {args.add_run}: {exc}", file=sys.stderr)
+            return 2
+        print(f"logged run {row} in {runlog.LOG}.json; python -m bench.readme --write updates")
+        return 0
     if args.write:
         changed = write(args.results_dir)
         print("rewrote " + ", ".join(changed) if changed else "nothing to change")
-        problems = run_log_problems(args.results_dir)
+        problems = runlog.problems(args.results_dir)
     else:
         problems = check(args.results_dir)
     for p in problems:

@@ -66,3 +66,28 @@ def test_readme_check_names_each_figure_that_differs(tmp_path: Path) -> None:
     assert "unknown block <!-- bench:nonsense -->" in text
     assert readme.write(docs={"README.md": doc}) == ["README.md"]
     assert "1.51x / 1.66x / 1.48x<!-- /bench:readme-fft-1t -->" in doc.read_text()
+
+
+def test_run_log_takes_a_new_full_run(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from bench import runlog
+    from bench.store import RESULTS_DIR
+
+    for name in ("cpu-latest", "cpu-runs"):
+        shutil.copy(RESULTS_DIR / f"{name}.json", tmp_path)
+    data = load_results("cpu-latest")
+    run = tmp_path / "cpu-20990101-000000.json"
+    run.write_text(json.dumps(dict(data, config=dict(data["config"], quick=True))))
+    with pytest.raises(ValueError, match="--quick"):
+        runlog.add_run(run, results_dir=tmp_path)
+    shutil.copy(tmp_path / "cpu-latest.json", run)  # the new run is the latest one
+    assert runlog.add_run(run, results_dir=tmp_path) == f"18:45, `{data['machine']['git_commit']}`"
+    log = load_results("cpu-runs", tmp_path)
+    assert len(log["runs"]) == 7
+    assert [r.get("results") for r in log["runs"]].count("cpu-latest.json") == 1
+    assert runlog.problems(tmp_path) == []
+    assert runlog.add_run(run, new_engine=True, results_dir=tmp_path)
+    log = load_results("cpu-runs", tmp_path)
+    assert len(log["runs"]) == 1 and log["medians"] == runlog.summary(data, log)
