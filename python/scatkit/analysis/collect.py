@@ -71,7 +71,7 @@ class _Sink:
                 rows, cols, values = sparse_entries(d, self.k, seed)
                 index = torch.from_numpy(np.stack([cols, rows]))
                 self.matrix = torch.sparse_coo_tensor(
-                    index, torch.from_numpy(values), (self.k, d)
+                    index, torch.from_numpy(values), (self.k, d), check_invariants=True
                 ).coalesce()
         self.seed = seed
 
