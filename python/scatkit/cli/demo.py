@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import __version__
 from ..scattering import Scattering2D
-from ._common import add_cache_options, eprint, fmt_pct, load_dataset, one_line, parse_threads
+from ._common import eprint, fmt_pct, load_dataset, one_line
+from ._options import add_cache_options, parse_threads
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

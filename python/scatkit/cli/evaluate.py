@@ -8,16 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import (
-    CLIError,
-    add_cache_options,
-    add_data_options,
-    eprint,
-    fmt_pct,
-    hybrid_features,
-    load_dataset,
-    parse_size,
-)
+from ._common import CLIError, eprint, fmt_pct, hybrid_features, load_dataset
+from ._options import add_cache_options, add_data_options, parse_size
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import eprint, parse_size, parse_threads
+from ._common import eprint
+from ._options import parse_size, parse_threads
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

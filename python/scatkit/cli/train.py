@@ -10,17 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import (
-    CLIError,
-    add_cache_options,
-    add_data_options,
-    eprint,
-    fmt_pct,
-    hybrid_features,
-    load_dataset,
-    parse_size,
-    parse_threads,
-)
+from ._common import CLIError, eprint, fmt_pct, hybrid_features, load_dataset
+from ._options import add_cache_options, add_data_options, parse_size, parse_threads
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

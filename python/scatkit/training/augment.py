@@ -6,7 +6,24 @@ import torch
 
 
 def augment(x: torch.Tensor, kind: str, shift: int) -> torch.Tensor:
-    """Random translations (reflected borders) and optional horizontal flips, per sample."""
+    """Random translations (reflected borders) and optional horizontal flips, per sample.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        A batch ``(B, [C,] H, W)``.
+    kind : {"none", "shift", "shift-flip"}
+        ``"none"`` returns ``x`` itself; ``"shift"`` moves each sample by up to ``shift``
+        pixels along each axis; ``"shift-flip"`` also flips half of them left-right.
+    shift : int
+        Largest translation in pixels.
+
+    Returns
+    -------
+    torch.Tensor
+        A new tensor of ``x``'s shape (``x`` itself for ``"none"``), drawn from torch's
+        global generator, so seeding makes it reproducible.
+    """
     if kind == "none":
         return x
     B = x.shape[0]

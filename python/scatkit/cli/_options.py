@@ -1,0 +1,46 @@
+"""Options several commands share: how they are declared and how their values are checked."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import CLIError
+
+
+def parse_threads(value: str) -> int:
+    """``--threads``: ``auto`` (the idle cores) or a positive integer."""
+    if value == "auto":
+        from ..training import auto_threads
+
+        return auto_threads()
+    try:
+        n = int(value)
+    except ValueError:
+        raise CLIError(f"--threads must be 'auto' or a positive integer, got {value!r}.") from None
+    if n < 1:
+        raise CLIError(f"--threads must be 'auto' or a positive integer, got {value!r}.")
+    return n
+
+
+def parse_size(values: list[int] | None) -> tuple[int, int] | None:
+    """``--size H [W]`` as ``(H, W)``; one value means a square."""
+    if values is None:
+        return None
+    if len(values) not in (1, 2) or min(values) < 1:
+        raise CLIError(f"--size takes one or two positive integers (H [W]), got {values}.")
+    return (values[0], values[-1])
+
+
+def add_cache_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--cache-dir`` and ``--no-cache`` of the commands that use the feature cache."""
+    p.add_argument("--cache-dir", help=what)
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    """``--root``, ``--size`` and ``--color`` of the commands that load a named dataset."""
+    p.add_argument("--root", help="data folder (cifar10, stl10; required for 'folder')")
+    p.add_argument("--size", type=int, nargs="+", metavar="N", help="resize folder images to H [W]")
+    p.add_argument(
+        "--color", action="store_true", help="keep RGB for folder images (default: grayscale)"
+    )
