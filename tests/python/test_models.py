@@ -146,7 +146,7 @@ def test_model_spec_roundtrip():
     again = model_from_spec(model.spec)
     again.load_state_dict(model.state_dict())
     assert isinstance(again, ScatCNN)
-    assert set(MODELS) == {"scat-cnn", "cnn", "scat-wrn", "wrn", "scat-resnet", "resnet"}
+    assert set(MODELS) == {"scat-cnn", "cnn", "scat-wrn", "wrn", "scat-resnet", "resnet", "mhcnn"}
 
 
 def test_bad_model_arguments():

@@ -11,6 +11,7 @@ scat-wrn       :class:`ScatWRN`: scattering J=2 + WRN-16-8 body                3
 wrn            :class:`WideResNet`: end-to-end WRN-16-8                        32x32 RGB
 scat-resnet    :class:`ScatResNet`: scattering J=3 + ResNet-10                 224x224
 resnet         :class:`ResNet`: end-to-end ResNet-18                           224x224
+mhcnn          :class:`MHCNN`: hierarchical CNN, channels on ordered axes      28-64 px
 =============  ==============================================================  ============
 
 Hybrids are :class:`HybridNet` instances: ``model.front`` (no parameters) and
@@ -35,6 +36,7 @@ from .hybrid import (
     WRNHead,
     check_input_shape,
 )
+from .mhcnn import MHCNN
 
 #: Model names accepted by :func:`build_model`, with a one-line description.
 MODELS: dict[str, str] = {
@@ -44,6 +46,7 @@ MODELS: dict[str, str] = {
     "wrn": "end-to-end Wide ResNet 16-k",
     "scat-resnet": "scattering (J=3) + ResNet-10 (for 224x224 images)",
     "resnet": "end-to-end ResNet-18",
+    "mhcnn": "multiscale hierarchical CNN: channels on ordered axes (Jacobsen et al.)",
 }
 
 _BUILDERS = {
@@ -53,6 +56,7 @@ _BUILDERS = {
     "wrn": WideResNet,
     "scat-resnet": ScatResNet,
     "resnet": ResNet,
+    "mhcnn": MHCNN,
 }
 
 
@@ -125,4 +129,5 @@ __all__ = [
     "matched_cnn",
     "WideResNet",
     "ResNet",
+    "MHCNN",
 ]
