@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
-# Sets up (as scripts/setup.sh test) and runs every test: Python (pytest), C++ (ctest, with GCC
-# and with Clang), the find_package consumer project and the CUDA compile check when nvcc is
-# present.
+# Sets up (as scripts/setup.sh test) and runs every check: style (scripts/lint.sh), C++ (ctest,
+# with GCC and with Clang), the find_package consumer project, the CUDA compile check (skipped
+# without nvcc, except in CI or with SCATKIT_EXPECT_CUDA=1) and Python (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-PY="${PYTHON:-python3}"
+# The interpreter setup installed into, for pytest and for every CMake configure below.
+PY="$(bash scripts/python.sh)"
+export PATH="$(dirname "$PY"):$PATH"
+echo "== Python: $PY"
+
+echo "== Style (ruff, clang-format)"
+bash scripts/lint.sh
 
 echo "== C++ unit tests (ctest)"
-cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
+cmake -S . -B build/ctest -G Ninja -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF \
+  -DSCATKIT_WERROR=ON "-DPython3_EXECUTABLE=$PY" >/dev/null
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
 
 echo "== C++ unit tests built with Clang (-Werror)"
 cmake -S . -B build/clang -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
-  -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
+  -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON \
+  "-DPython3_EXECUTABLE=$PY" >/dev/null
 cmake --build build/clang -j2
 ctest --test-dir build/clang --output-on-failure
 
 echo "== Single-precision-only build (SCATKIT_FLOAT_ONLY)"
-cmake -S . -B build/float-only -G Ninja -DSCATKIT_FLOAT_ONLY=ON -DSCATKIT_TESTS=ON -DSCATKIT_PYTHON=OFF \
-  -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON >/dev/null
+cmake -S . -B build/float-only -G Ninja -DSCATKIT_FLOAT_ONLY=ON -DSCATKIT_TESTS=ON \
+  -DSCATKIT_PYTHON=OFF -DSCATKIT_CUDA=OFF -DSCATKIT_WERROR=ON "-DPython3_EXECUTABLE=$PY" >/dev/null
 cmake --build build/float-only -j2 --target test_float_only
 ctest --test-dir build/float-only -R float_only --output-on-failure
 

@@ -23,6 +23,8 @@ if [[ "${SCATKIT_CONSUME_KEEP:-0}" == 1 ]]; then
 else
   trap 'rm -rf "$WORK"' EXIT
 fi
+# Handed to every configure, so that no CMake step picks an interpreter of its own.
+PYARG="-DPython3_EXECUTABLE=$(bash "$ROOT/scripts/python.sh")"
 GEN=()
 if command -v ninja >/dev/null 2>&1; then GEN=(-G Ninja); fi
 export SCATKIT_FFTW_WISDOM=0  # never write FFTW wisdom into the user's cache
@@ -38,7 +40,7 @@ quiet() {  # runs a command, showing its output only when it fails
 
 step "build and install scatkit (BUILD_SHARED_LIBS=$SHARED, no Python, no CUDA)"
 quiet cmake -S "$ROOT" -B "$WORK/build" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DSCATKIT_PYTHON=OFF -DSCATKIT_TESTS=OFF -DSCATKIT_CUDA=OFF -DBUILD_SHARED_LIBS="$SHARED"
+  -DSCATKIT_PYTHON=OFF -DSCATKIT_TESTS=OFF -DSCATKIT_CUDA=OFF -DBUILD_SHARED_LIBS="$SHARED" "$PYARG"
 quiet cmake --build "$WORK/build" -j "$JOBS"
 quiet cmake --install "$WORK/build" --prefix "$WORK/staging"
 mv "$WORK/staging" "$WORK/prefix"  # relocated after installation
@@ -60,7 +62,7 @@ echo "installed $(basename "$LIB"): $(wc -c <"$LIB") bytes"
 
 step "find_package consumer (C++ and C)"
 quiet cmake -S "$ROOT/tests/cmake_consume" -B "$WORK/consume" "${GEN[@]}" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX"
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" "$PYARG"
 quiet cmake --build "$WORK/consume" -j "$JOBS"
 "$WORK/consume/consume" || fail "consume (C++)"
 "$WORK/consume/consume_c" || fail "consume_c (C)"
@@ -86,7 +88,7 @@ fi
 
 step "examples/native_app"
 quiet cmake -S "$ROOT/examples/native_app" -B "$WORK/app" "${GEN[@]}" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX"
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" "$PYARG"
 quiet cmake --build "$WORK/app" -j "$JOBS"
 APP="$WORK/app/scatkit_image"
 IMG="$WORK/images"

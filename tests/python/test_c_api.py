@@ -12,6 +12,7 @@ import ctypes
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,7 @@ def _build_library(work: Path) -> Path:
         cmake, "-S", str(ROOT), "-B", str(work), *gen,
         "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=ON", "-DSCATKIT_PYTHON=OFF",
         "-DSCATKIT_TESTS=OFF", "-DSCATKIT_CUDA=OFF", "-DSCATKIT_INSTALL=OFF",
+        f"-DPython3_EXECUTABLE={sys.executable}",  # never an interpreter CMake picks itself
     ]  # fmt: skip
     build = [cmake, "--build", str(work), "--target", "scatkit", "-j", "2"]
     for cmd in (configure, build):
