@@ -1,11 +1,62 @@
-"""Shared fixtures: cached Kymatio objects (slow to build) and the relative-error measure."""
+"""Shared fixtures: cached Kymatio objects (slow to build) and the relative-error measure.
+
+In CI (``CI`` set and not ``false``/``0``) a test that ``pytest.importorskip`` would skip for a
+missing or broken module FAILS instead: CI installs every test dependency (kymatio for the
+comparison tests among them), so such a skip would hide a broken set-up behind a green run.
+Skips for a missing GPU are ``skipif`` marks or plain ``pytest.skip`` calls and stay skips.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import numpy as np
 import pytest
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
+def _skipped_by_importorskip(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is the skip that ``pytest.importorskip`` raises (from its own frame)."""
+    if not isinstance(exc, pytest.skip.Exception) or exc.__traceback__ is None:
+        return False
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name == "importorskip"
+
+
+def _as_failure(report: pytest.CollectReport | pytest.TestReport, exc: BaseException) -> None:
+    report.outcome = "failed"
+    report.longrepr = (
+        f"{exc} -- in CI a missing test dependency is a failure, not a skip "
+        "(scripts/setup.sh test installs them all)"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """In CI, turn a test's import-or-skip (in a fixture or the test body) into a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if report.skipped and _in_ci() and _skipped_by_importorskip(exc):
+        _as_failure(report, exc)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """In CI, turn a module-level import-or-skip into a collection error."""
+    outcome = yield
+    report = outcome.get_result()
+    call = getattr(report, "call", None)  # pytest keeps the CallInfo on the report
+    exc = call.excinfo.value if call is not None and call.excinfo is not None else None
+    if report.skipped and _in_ci() and _skipped_by_importorskip(exc):
+        _as_failure(report, exc)
+
 
 # Kymatio builds its filters with Python loops; one object per configuration for the session.
 _KYMATIO_CACHE: dict[tuple, object] = {}
