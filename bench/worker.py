@@ -227,7 +227,7 @@ def _loop_main(argv: list[str]) -> int:
             raise ValueError
     except (ValueError, IndexError):
         print(
-            "usage: python -m bench.common loop M N J batch threads seconds [execute|fft] "
+            "usage: python -m bench.worker loop M N J batch threads seconds [execute|fft] "
             f"(positive integers, seconds > 0); got {argv}",
             file=sys.stderr,
         )
