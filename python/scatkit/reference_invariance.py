@@ -13,14 +13,9 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_float_array, check_int
-from .reference import (
-    _BLOCK_ELEMENTS,
-    ReferenceScattering2D,
-    _fft2,
-    _ifft2,
-    _pad_widths,
-    _periodize_mean,
-)
+
+# scatkit.reference (and pyfftw and SciPy with it) is imported inside the class only: the front
+# ends import this module at start-up for its tables, which must not cost a computation's imports.
 
 __all__ = [
     "INVARIANCES",
@@ -179,6 +174,8 @@ class ReferenceInvariantScattering2D:
         angular_scales: int = 0,
         threads: int = 0,
     ) -> None:
+        from .reference import ReferenceScattering2D
+
         self.invariance, self.angular_scales = check_invariance(invariance, angular_scales)
         self.plain = ReferenceScattering2D(J, shape, L=L, max_order=max_order, threads=threads)
         p = self.plain
@@ -197,10 +194,14 @@ class ReferenceInvariantScattering2D:
 
     def _second_layer(self, v1: np.ndarray, j1: int, j2: int) -> np.ndarray:
         """Complex Y[t1, t2] (b, L, L, P2, Q2) on the level-j2 grid, before the modulus."""
+        from .reference import _ifft2, _periodize_mean
+
         y = v1[:, :, None] * self.plain.psi[j2][j1][None, None]
         return _ifft2(_periodize_mean(y, 2 ** (j2 - j1)), self.plain.threads)
 
     def _low_pass_real(self, w: np.ndarray, j: int) -> np.ndarray:
+        from .reference import _fft2
+
         return self.plain._low_pass(_fft2(w, self.plain.threads), j)
 
     @staticmethod
@@ -223,6 +224,8 @@ class ReferenceInvariantScattering2D:
         return np.where(flip[None, :, :, None, None], np.conj(a), a)
 
     def _transform(self, x: np.ndarray) -> np.ndarray:
+        from .reference import _fft2, _pad_widths
+
         J, L, K = self.J, self.L, self.angular_scales
         if self.invariance == "translation":
             return self.plain(x)
@@ -265,6 +268,8 @@ class ReferenceInvariantScattering2D:
             raise ValueError(
                 f"input must have shape (B, {self.shape[0]}, {self.shape[1]}), got {x.shape}."
             )
+        from .reference import _BLOCK_ELEMENTS
+
         x = x.astype(np.float64)
         P, Q = self.plain.padded_shape
         per_image = (2 * self.angular_scales + 2) * self.L * self.L * P * Q // 4
