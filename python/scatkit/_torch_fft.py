@@ -16,53 +16,18 @@ for a linear map ``A``, the gradient passes back through ``A^H``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-
-@dataclass(frozen=True)
-class Geometry:
-    """Sizes of one transform: image (M, N), padded grid (P, Q), J, L and max_order."""
-
-    M: int
-    N: int
-    P: int
-    Q: int
-    J: int
-    L: int
-    max_order: int
-
-    @property
-    def K(self) -> int:
-        """Number of output channels."""
-        J, L = self.J, self.L
-        return 1 + J * L + (L * L * J * (J - 1) // 2 if self.max_order == 2 else 0)
-
-    @property
-    def out_rows(self) -> int:
-        """Output height: P / 2**J - 2."""
-        return (self.P >> self.J) - 2
-
-    @property
-    def out_cols(self) -> int:
-        """Output width: Q / 2**J - 2."""
-        return (self.Q >> self.J) - 2
-
-    def pad_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """Source row and column of every padded pixel (NumPy 'reflect', repeated if needed)."""
-        top = (self.P - self.M) // 2
-        left = (self.Q - self.N) // 2
-        rows = np.pad(np.arange(self.M), (top, self.P - self.M - top), mode="reflect")
-        cols = np.pad(np.arange(self.N), (left, self.Q - self.N - left), mode="reflect")
-        return rows.astype(np.int64), cols.astype(np.int64)
+# The transform's sizes are the engine's (scatkit._core.geometry), like every front end's.
+from ._validation import Geometry
 
 
-def geometry(M: int, N: int, J: int, L: int, max_order: int) -> Geometry:
-    """Geometry of a transform; the caller has validated the parameters."""
-    s = 2**J
-    return Geometry(M, N, ((M + s) // s + 1) * s, ((N + s) // s + 1) * s, J, L, max_order)
+def pad_index(g: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Source row and column of every padded pixel (NumPy 'reflect', repeated if needed)."""
+    rows = np.pad(np.arange(g.M), (g.pad_top, g.P - g.M - g.pad_top), mode="reflect")
+    cols = np.pad(np.arange(g.N), (g.pad_left, g.Q - g.N - g.pad_left), mode="reflect")
+    return rows.astype(np.int64), cols.astype(np.int64)
 
 
 def filter_arrays(g: Geometry) -> list[np.ndarray]:

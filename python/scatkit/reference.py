@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_params
+from ._validation import Geometry, as_float_array, check_int, check_types
 
 try:
     import pyfftw
@@ -33,6 +33,7 @@ __all__ = [
     "ReferenceScattering2D",
     "channel_table",
     "filter_bank",
+    "geometry",
     "padded_size",
     "scattering2d",
 ]
@@ -84,6 +85,45 @@ def _ifft2(a: np.ndarray, threads: int) -> np.ndarray:
 def padded_size(n: int, J: int) -> int:
     """Padded length of an image side of length ``n`` (SPEC section 1)."""
     return ((n + 2**J) // 2**J + 1) * 2**J
+
+
+def geometry(J: Any, shape: Any, L: Any = 8, max_order: Any = 2) -> Geometry:
+    """Validate (J, shape, L, max_order) by the SPEC's rules and return the transform's sizes.
+
+    Kept apart from the engine's ``scatkit._core.geometry`` on purpose: the two are computed
+    independently, and ``tests/python/test_geometry.py`` checks that they agree.
+
+    Raises
+    ------
+    TypeError
+        For values that are not integers, or a shape that is not a pair.
+    ValueError
+        For a transform the SPEC does not define (section 1: ``2**J <= min(M, N)``).
+    """
+    J, (M, N), L, max_order = check_types(J, shape, L, max_order)
+    if J < 1:
+        raise ValueError(f"J must be >= 1, got {J}.")
+    if L < 1:
+        raise ValueError(f"L must be >= 1, got {L}.")
+    if max_order not in (1, 2):
+        raise ValueError(f"max_order must be 1 or 2, got {max_order}.")
+    if M < 2 or N < 2:
+        raise ValueError(
+            f"images must be at least 2x2 pixels (a 1-pixel side cannot be reflect-padded), "
+            f"got shape {(M, N)}."
+        )
+    largest = min(M, N).bit_length() - 1  # the largest J with 2**J <= min(M, N)
+    if J > largest:
+        # 2**J is spelt out only while it is short enough to read.
+        need = 2**J if J <= 64 else f"2**{J}"
+        raise ValueError(
+            f"J={J} needs images of at least 2**J={need} pixels per side, got shape {(M, N)}; "
+            f"use J <= {largest}."
+        )
+    P, Q = padded_size(M, J), padded_size(N, J)
+    K = 1 + J * L + (L * L * J * (J - 1) // 2 if max_order == 2 else 0)
+    top, left = _pad_widths(M, J)[0], _pad_widths(N, J)[0]
+    return Geometry(M, N, J, L, max_order, P, Q, top, left, P // 2**J - 2, Q // 2**J - 2, K)
 
 
 def _pad_widths(n: int, J: int) -> tuple[int, int]:
@@ -235,12 +275,12 @@ class ReferenceScattering2D:
         max_order: int = 2,
         threads: int = 0,
     ) -> None:
-        self.J, self.shape, self.L, self.max_order = check_params(J, shape, L, max_order)
+        g = geometry(J, shape, L, max_order)
+        self.J, self.shape, self.L, self.max_order = g.J, g.shape, g.L, g.max_order
         threads = check_int("threads", threads, 0)
         self.threads = threads if threads > 0 else (os.cpu_count() or 1)
-        M, N = self.shape
-        self.padded_shape = (padded_size(M, self.J), padded_size(N, self.J))
-        self.out_spatial_shape = tuple(p // 2**self.J - 2 for p in self.padded_shape)
+        self.padded_shape = g.padded_shape
+        self.out_spatial_shape = g.out_spatial_shape
         self.meta = channel_table(self.J, self.L, self.max_order)
         self.K = len(self.meta)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_params
+from ._validation import as_float_array, check_geometry, check_int
 from .backends import cuda_call, is_cuda_array, make_runner, resolve
 
 META_FIELDS = ("order", "j1", "theta1", "j2", "theta2")
@@ -43,7 +43,10 @@ class Scattering2D:
         backend: str = "auto",
         threads: int | None = None,
     ) -> None:
-        self.J, self.shape, self.L, self.max_order = check_params(J, shape, L, max_order)
+        # Sizes and validity come from the engine, whichever backend computes the transform.
+        self._geometry = check_geometry(J, shape, L, max_order)
+        g = self._geometry
+        self.J, self.shape, self.L, self.max_order = g.J, g.shape, g.L, g.max_order
         if threads is None:
             threads = 0
         else:
@@ -60,8 +63,7 @@ class Scattering2D:
     @property
     def K(self) -> int:
         """Number of output channels."""
-        J, L = self.J, self.L
-        return 1 + J * L + (L * L * J * (J - 1) // 2 if self.max_order == 2 else 0)
+        return self._geometry.K
 
     def __len__(self) -> int:
         return self.K
@@ -69,13 +71,12 @@ class Scattering2D:
     @property
     def padded_shape(self) -> tuple[int, int]:
         """Size of the reflect-padded grid the transform works on."""
-        s = 2**self.J
-        return tuple(((n + s) // s + 1) * s for n in self.shape)  # type: ignore[return-value]
+        return self._geometry.padded_shape
 
     @property
     def out_spatial_shape(self) -> tuple[int, int]:
         """Spatial size (M', N') of each output channel."""
-        return tuple(p // 2**self.J - 2 for p in self.padded_shape)  # type: ignore[return-value]
+        return self._geometry.out_spatial_shape
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of ``self(x)`` for ``x`` of shape ``input_shape`` (..., M, N)."""

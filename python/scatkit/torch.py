@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import _torch_fft
-from ._validation import check_int, check_params
+from ._validation import Geometry, check_geometry, check_int, engine_geometry
 from .backends import cuda_execute, cuda_plan, cuda_status, current_stream, resolve
 from .scattering import Scattering2D as _NumpyScattering2D
 
@@ -112,7 +112,7 @@ def _(x: torch.Tensor, J: int, L: int, max_order: int, threads: int) -> torch.Te
 
 @_native_scattering.register_fake
 def _(x: torch.Tensor, J: int, L: int, max_order: int, threads: int) -> torch.Tensor:
-    g = _torch_fft.geometry(x.shape[1], x.shape[2], J, L, max_order)
+    g = engine_geometry(int(x.shape[1]), int(x.shape[2]), J, L, max_order)
     return x.new_empty((x.shape[0], g.K, g.out_rows, g.out_cols))
 
 
@@ -128,21 +128,20 @@ class _ScatteringFunction(torch.autograd.Function):
     def forward(
         ctx: Any,
         x: torch.Tensor,
-        J: int,
-        L: int,
-        max_order: int,
+        g: Geometry,
         threads: int,
         native: bool,
         rows: torch.Tensor,
         cols: torch.Tensor,
         *filters: torch.Tensor,
     ) -> torch.Tensor:
-        g = _torch_fft.geometry(x.shape[1], x.shape[2], J, L, max_order)
+        # The module's geometry comes in as an argument: torch.compile cannot trace into the
+        # engine, and a frozen dataclass is a constant to it.
         ctx.geometry = g
         ctx.n_filters = len(filters)
         ctx.save_for_backward(x, rows, cols, *filters)
         if native:
-            return _native_scattering(x, J, L, max_order, threads)
+            return _native_scattering(x, g.J, g.L, g.max_order, threads)
         return _torch_fft.scatter(x, list(filters), (rows, cols), g)
 
     @staticmethod
@@ -151,7 +150,7 @@ class _ScatteringFunction(torch.autograd.Function):
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = _torch_fft.scatter_backward(x, grad_out, filters, (rows, cols), ctx.geometry)
-        return (grad_x,) + (None,) * (7 + ctx.n_filters)
+        return (grad_x,) + (None,) * (5 + ctx.n_filters)
 
 
 # -- the module ----------------------------------------------------------------------------------
@@ -216,7 +215,9 @@ class Scattering2D(nn.Module):
         threads: int | None = None,
     ) -> None:
         super().__init__()
-        self.J, self.shape, self.L, self.max_order = check_params(J, shape, L, max_order)
+        self._geometry = check_geometry(J, shape, L, max_order)
+        g = self._geometry
+        self.J, self.shape, self.L, self.max_order = g.J, g.shape, g.L, g.max_order
         if not isinstance(backend, str) or backend not in _BACKENDS:
             raise ValueError(f"backend must be one of {list(_BACKENDS)}, got {backend!r}.")
         if backend in ("native", "cuda"):
@@ -224,7 +225,6 @@ class Scattering2D(nn.Module):
             resolve(backend, "cuda" if backend == "cuda" else "cpu")
         self.backend = backend
         self.threads = 0 if threads is None else check_int("threads", threads, 1)
-        self._geometry = _torch_fft.geometry(*self.shape, self.J, self.L, self.max_order)
         self._meta_source = _NumpyScattering2D(self.J, self.shape, self.L, self.max_order)
         arrays = _torch_fft.filter_arrays(self._geometry)
         self._filter_names: list[str] = []
@@ -232,7 +232,7 @@ class Scattering2D(nn.Module):
             self._add_filter(f"phi_{r}", arrays[r])
         for r, a in enumerate(arrays[self.J :]):
             self._add_filter(f"psi_{r}", a)
-        rows, cols = self._geometry.pad_index()
+        rows, cols = _torch_fft.pad_index(self._geometry)
         self.register_buffer("pad_rows", torch.from_numpy(rows), persistent=False)
         self.register_buffer("pad_cols", torch.from_numpy(cols), persistent=False)
         self._cast_cache: dict[tuple[torch.dtype, torch.device], list[torch.Tensor]] = {}
@@ -351,9 +351,7 @@ class Scattering2D(nn.Module):
         native = self._uses_engine(x.device)
         out = _ScatteringFunction.apply(
             x3,
-            self.J,
-            self.L,
-            self.max_order,
+            self._geometry,
             self.threads,
             native,
             self.pad_rows,

@@ -290,9 +290,9 @@ def test_rejects_bad_input(images):
     "params, exc, match",
     [
         ({"J": 4}, ValueError, "J=4 needs images of at least"),
-        ({"J": 0}, ValueError, "J must be >= 1"),
+        ({"J": 0}, ValueError, "J must be an integer between 1 and"),
         ({"J": 1.5}, TypeError, "J must be an integer"),
-        ({"L": 0}, ValueError, "L must be >= 1"),
+        ({"L": 0}, ValueError, r"L \(number of angles\) must be between 1 and"),
         ({"max_order": 3}, ValueError, "max_order must be 1 or 2"),
         ({"shape": (8,)}, ValueError, "pair"),
         ({"shape": "8x8"}, TypeError, "shape must be"),
