@@ -9,9 +9,9 @@
 # cuFFT comes from the CUDA toolkit (CUDA::cufft) or from the pip wheel nvidia-cufft (layout
 # nvidia/cu13/{include,lib}), found through the Python interpreter or the hint SCATKIT_CUFFT_ROOT.
 #
-# Included after add_library(scatkit): also configures libscatkit's plugin loader and the
-# pipeline emulation test. Defines SCATKIT_CUDA_ENABLED (ON/OFF), SCATKIT_CUDA_REASON (why not)
-# and, when enabled, the target scatkit_cuda.
+# Included after add_library(scatkit): also configures libscatkit's plugin loader. Defines
+# SCATKIT_CUDA_ENABLED (ON/OFF), SCATKIT_CUDA_REASON (why not) and, when enabled, the target
+# scatkit_cuda. The CPU-side pipeline emulation test lives in tests/cuda/.
 
 set(SCATKIT_CUFFT_ROOT "" CACHE PATH
     "Folder holding include/cufft.h and lib/libcufft.so* (e.g. site-packages/nvidia/cu13)")
@@ -196,7 +196,7 @@ if(_scatkit_cuda_ok)
   endif()
 endif()
 
-# libscatkit's loader (cuda/cuda_loader.cpp) looks for the plugin next to the module that holds
+# libscatkit's loader (cpp/src/plugin/cuda_loader.cpp) looks for the plugin next to the module that holds
 # libscatkit, then (C++ builds) in the build tree, then on the library search path.
 target_link_libraries(scatkit PRIVATE ${CMAKE_DL_LIBS})
 if(SCATKIT_CUDA_ENABLED)
@@ -206,18 +206,4 @@ if(SCATKIT_CUDA_ENABLED)
     target_compile_definitions(scatkit PRIVATE
       SCATKIT_CUDA_PLUGIN_BUILD_DIR="$<TARGET_FILE_DIR:scatkit_cuda>")
   endif()
-endif()
-
-# The GPU pipeline run on the CPU (FFTW + host loops) against the CPU backend: checks the CUDA
-# engine's data flow on every machine, GPU or not.
-if(SCATKIT_TESTS AND NOT SCATKIT_PYTHON)
-  add_executable(cuda_emulation_test ${PROJECT_SOURCE_DIR}/cuda/emulation_test.cpp)
-  target_include_directories(cuda_emulation_test PRIVATE
-    ${PROJECT_SOURCE_DIR}/cpp/src ${PROJECT_SOURCE_DIR}/cuda)
-  target_link_libraries(cuda_emulation_test PRIVATE scatkit::scatkit scatkit_fftw)
-  target_compile_options(cuda_emulation_test PRIVATE
-    $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic $<$<BOOL:${SCATKIT_WERROR}>:-Werror>>)
-  add_test(NAME cuda.pipeline_emulation COMMAND cuda_emulation_test)
-  set_tests_properties(cuda.pipeline_emulation PROPERTIES
-    ENVIRONMENT "SCATKIT_FFTW_WISDOM=0" TIMEOUT 300)
 endif()

@@ -19,5 +19,5 @@ command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
 cmake -S . -B "$BUILD" "${gen[@]}" -DSCATKIT_CUDA=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_TESTS=ON \
   -DSCATKIT_WERROR=ON "-DCMAKE_CUDA_ARCHITECTURES=$ARCHS" >/dev/null
 cmake --build "$BUILD" -j"${JOBS:-2}" --target scatkit_cuda cuda_emulation_test
-SCATKIT_FFTW_WISDOM=0 "$BUILD/cuda_emulation_test"
+SCATKIT_FFTW_WISDOM=0 "$BUILD/tests/cuda/cuda_emulation_test"
 echo "cuda/check_build.sh: CUDA plugin builds with -Werror (architectures $ARCHS); pipeline emulation passed."

@@ -1,4 +1,4 @@
-// The cuFFT engine, built as the plugin libscatkit_cuda.so (see plugin_api.hpp).
+// The cuFFT engine, built as the plugin libscatkit_cuda.so (see plugin/cuda_plugin_api.hpp).
 //
 // One Engine per Plan: every cuFFT plan is made at construction for each chunk size (batched over
 // images x angles), all plans share one work area, and the workspace is sized once for max_batch
@@ -19,7 +19,7 @@
 #include "cufft_plan.hpp"
 #include "kernels.cuh"
 #include "pipeline.hpp"
-#include "plugin_api.hpp"
+#include "plugin/cuda_plugin_api.hpp"
 
 namespace scatkit {
 namespace detail {

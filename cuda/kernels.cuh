@@ -2,8 +2,8 @@
 // shared host+device math of scatkit/detail/elementwise.hpp.
 //
 // The functors hold only plain pointers and sizes, so the same objects run inside the CUDA
-// grid-stride kernel below and in a host loop (cuda/emulation_test.cpp checks the whole GPU
-// pipeline that way on machines without a GPU).
+// grid-stride kernel below and in a host loop (tests/cuda/emulation_test.cpp checks the whole
+// GPU pipeline that way on machines without a GPU).
 #pragma once
 
 #include <cstddef>

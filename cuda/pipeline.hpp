@@ -1,8 +1,8 @@
 // The CUDA engine's algorithm, independent of where it runs: the CPU backend's steps (pad, r2c,
 // low-pass, band-pass, modulus, r2c, ...) batched over images x angles, written against an Ops
 // type that provides FFT plans, FFT execution and elementwise launches. cuda_backend.cu runs it
-// with cuFFT and CUDA kernels; cuda/emulation_test.cpp runs the very same code with FFTW and host
-// loops and compares it with the CPU backend, so the GPU data flow is tested without a GPU.
+// with cuFFT and CUDA kernels; tests/cuda/emulation_test.cpp runs the very same code with FFTW and
+// host loops and compares it with the CPU backend, so the GPU data flow is tested without a GPU.
 //
 // Ops must provide, for T = float or double:
 //   using Fft = <movable, default-constructible plan handle>;

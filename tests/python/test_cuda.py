@@ -2,7 +2,7 @@
 
 Without a usable GPU the comparison tests skip and say why ("built without CUDA", "CUDA plugin
 could not be loaded: ...", "no CUDA device visible ..."); the GPU pipeline itself is still
-checked on the CPU by the ctest cuda.pipeline_emulation (cuda/emulation_test.cpp).
+checked on the CPU by the ctest cuda.pipeline_emulation (tests/cuda/emulation_test.cpp).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backend.hpp"
-#include "plugin_api.hpp"
+#include "plugin/cuda_plugin_api.hpp"
 
 #ifndef SCATKIT_HAS_CUDA_PLUGIN
 #define SCATKIT_HAS_CUDA_PLUGIN 0
