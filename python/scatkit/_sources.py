@@ -57,6 +57,14 @@ def folder_source(folder: str | os.PathLike, log: Callable[[str], None] | None =
         shown = ", ".join(str(p.relative_to(folder)) for p in ignored[:5])
         more = f" and {len(ignored) - 5} more" if len(ignored) > 5 else ""
         log(f"ignoring {len(ignored)} file(s) without an image extension: {shown}{more}")
+    if log is not None:
+        # An empty class folder gets no label (labels come from the folders holding images);
+        # say so, since another split of the same data may have images in it.
+        top = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+        used = {p.relative_to(folder).parts[0] for p in files}
+        empty = [d for d in top if d not in used]
+        if empty:
+            log(f"class folder(s) without images, left out of the classes: {', '.join(empty)}")
     if not files:
         raise ValueError(
             f"no image files ({', '.join(sorted(IMAGE_EXTENSIONS))}) found in {folder}."
@@ -136,3 +144,55 @@ def read_item(
     from .datasets import read_image
 
     return read_image(src.files[i], grayscale=not color, size=size, resize=resize)
+
+
+def prepare_source(
+    source: str | os.PathLike,
+    root: str | os.PathLike | None,
+    size: tuple[int, int] | None,
+    color: bool,
+    resize: str,
+    log: Callable[[str], None] | None = None,
+) -> tuple[Source, tuple[int, int], int]:
+    """The source of ``source``, the image size to scatter and the image channels.
+
+    Folder images take ``size`` (default: the first readable image's); datasets keep their
+    own and refuse another ``size``.
+    """
+    src = resolve_source(source, root, log)
+    if src.images is not None:
+        data_size = tuple(src.images.shape[-2:])
+        if size is not None and tuple(size) != data_size:
+            raise ValueError(
+                f"--size resizes image folders only; {src.description} images are "
+                f"{data_size[0]}x{data_size[1]}."
+            )
+        channels = 1 if src.images.ndim == 3 else int(src.images.shape[1])
+        return src, data_size, channels  # type: ignore[return-value]
+    size = tuple(size) if size is not None else _first_image_size(src, color, resize)
+    return src, size, 3 if color else 1  # type: ignore[return-value]
+
+
+def _first_image_size(src: Source, color: bool, resize: str) -> tuple[int, int]:
+    for i in range(len(src.names)):
+        try:
+            img = read_item(src, i, color, None, resize)
+        except ValueError:
+            continue  # reported when its chunk is processed
+        return tuple(img.shape[-2:])  # type: ignore[return-value]
+    raise ValueError(f"none of the {len(src.names)} image files in {src.description} can be read.")
+
+
+def sub_source(src: Source, lo: int, hi: int) -> Source:
+    """Items ``lo:hi`` of ``src`` as a source of their own (what one extraction task reads)."""
+    return Source(
+        kind=src.kind,
+        description=src.description,
+        names=src.names[lo:hi],
+        labels=src.labels[lo:hi],
+        classes=src.classes,
+        fingerprint=src.fingerprint,
+        files=src.files[lo:hi],
+        images=None if src.images is None else src.images[lo:hi],
+        split=None if src.split is None else src.split[lo:hi],
+    )

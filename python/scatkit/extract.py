@@ -35,6 +35,7 @@ from ._sources import (
     Source,
     dataset_source,
     folder_source,
+    prepare_source,
     read_item,
     resolve_source,
 )
@@ -58,16 +59,6 @@ __all__ = [
 
 def _one_line(message: str) -> str:
     return " ".join(str(message).split())
-
-
-def _first_image_size(src: Source, color: bool, resize: str) -> tuple[int, int]:
-    for i in range(len(src.names)):
-        try:
-            img = read_item(src, i, color, None, resize)
-        except ValueError:
-            continue  # reported when its chunk is processed
-        return tuple(img.shape[-2:])  # type: ignore[return-value]
-    raise ValueError(f"none of the {len(src.names)} image files in {src.description} can be read.")
 
 
 # -- the chunk store --------------------------------------------------------------------------
@@ -312,19 +303,7 @@ def extract(
         raise ValueError(f"{out} already exists; pass --overwrite to replace it.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}.")
-    src = resolve_source(source, root, note)
-    if src.images is not None:
-        data_size = tuple(src.images.shape[-2:])
-        if size is not None and tuple(size) != data_size:
-            raise ValueError(
-                f"--size resizes image folders only; {src.description} images are "
-                f"{data_size[0]}x{data_size[1]}."
-            )
-        size = data_size
-        channels = 1 if src.images.ndim == 3 else src.images.shape[1]
-    else:
-        channels = 3 if color else 1
-    size = tuple(size) if size is not None else _first_image_size(src, color, resize)
+    src, size, channels = prepare_source(source, root, size, color, resize, note)
     S = Scattering2D(J, size, L=L, max_order=max_order, backend=backend, threads=threads)
     manifest = {
         "format": PARTS_FORMAT,

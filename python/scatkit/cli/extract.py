@@ -1,22 +1,27 @@
-"""``scatkit extract``: scattering features of a folder or dataset into an .npz, resumably.
+"""``scatkit extract``: scattering features of a folder or dataset, resumably.
 
-The work is :func:`scatkit.extract.extract`; this module maps the options onto it and
-prints its notices and summary.
+An ``.npz`` output is :func:`scatkit.extract.extract`'s (small jobs); a ``.zarr`` output is a
+feature store written chunk by chunk by :func:`scatkit.distributed.extract`, in this process
+or on Dask (``--dask``, ``--scheduler-file``). This module maps the options onto them and
+prints their notices and summary.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from ._common import eprint
+from ._common import CLIError, eprint
 from ._options import parse_size, parse_threads
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``extract`` command and its options."""
-    p = sub.add_parser("extract", help="scattering features of a folder or dataset into .npz")
+    p = sub.add_parser(
+        "extract", help="scattering features of a folder or dataset into .npz or .zarr"
+    )
     p.add_argument("path", help="folder of images (class sub-folders give labels) or dataset name")
-    p.add_argument("-o", "--output", required=True, help="output .npz file")
+    p.add_argument("-o", "--output", required=True, help="output .npz file or .zarr store")
     p.add_argument("--J", type=int, default=2, help="number of scales (default 2)")
     p.add_argument("--L", type=int, default=8, help="number of angles (default 8)")
     p.add_argument("--order", type=int, default=2, choices=(1, 2), help="max order (default 2)")
@@ -49,6 +54,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--keep-parts", action="store_true", help="keep the chunk folder afterwards")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    z = p.add_argument_group(".zarr output")
+    z.add_argument(
+        "--dtype",
+        choices=("float32", "float16"),
+        default="float32",
+        help="stored feature precision (float16 halves the store)",
+    )
+    z.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on Dask: a LocalCluster sized to this machine, or the scheduler at ADDRESS",
+    )
+    z.add_argument("--scheduler-file", help="run on the Dask scheduler described by this file")
     p.set_defaults(func=cmd_extract)
 
 
@@ -58,6 +78,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size)
     threads = None if args.threads is None else parse_threads(args.threads)
+    if args.output.rstrip("/").endswith(".zarr"):
+        return _extract_store(args, size, threads)
+    if args.dask or args.scheduler_file or args.dtype != "float32":
+        raise CLIError("--dask, --scheduler-file and --dtype need a .zarr output (-o OUT.zarr).")
     result = extract(
         args.path,
         args.output,
@@ -89,4 +113,39 @@ def cmd_extract(args: argparse.Namespace) -> int:
             + "; ".join(f"{s} ({r})" for s, r in skipped[:5])
             + (" ..." if len(skipped) > 5 else "")
         )
+    return 0
+
+
+def _extract_store(args: argparse.Namespace, size: tuple[int, int] | None, threads: Any) -> int:
+    from ..distributed import extract
+
+    if args.dask and args.scheduler_file:
+        raise CLIError("pass either --dask or --scheduler-file, not both.")
+    if args.overwrite:
+        raise CLIError("a .zarr store resumes instead; pass --restart to start it over.")
+    result = extract(
+        args.path,
+        args.output,
+        args.dask or args.scheduler_file,
+        J=args.J,
+        L=args.L,
+        max_order=args.order,
+        size=size,
+        resize=args.resize,
+        color=args.color,
+        backend=args.backend,
+        threads=threads,
+        batch_size=args.batch_size,
+        dtype=args.dtype,
+        root=args.root,
+        restart=args.restart,
+        progress=not args.no_progress,
+        log=lambda message: eprint(f"scatkit extract: {message}"),
+    )
+    rate = f", {result.images_per_second:.0f} images/s" if result.computed_chunks else ""
+    print(
+        f"wrote {result.output}: features {result.features_shape} ({result.dtype}) from "
+        f"{result.n_images} images{rate}; {len(result.skipped)} skipped; "
+        f"{result.computed_chunks} chunk(s) computed by this run"
+    )
     return 0
