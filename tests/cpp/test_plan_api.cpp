@@ -242,16 +242,34 @@ TEST_CASE(meta_table_follows_spec_order) {
 TEST_CASE(workspace_is_fixed_at_construction) {
   scatkit::Plan plan(small_config(scatkit::Precision::Float64, 2));
   const size_t ws = plan.workspace_bytes();
-  CHECK(ws > 0);
   const auto x = random_images<double>(3 * 12 * 10, 4);
   std::vector<double> out(3 * plan.out_size());
   plan.execute(x.data(), out.data(), 3);
   CHECK_EQ(plan.workspace_bytes(), ws);
   plan.execute(x.data(), out.data(), 1);
   CHECK_EQ(plan.workspace_bytes(), ws);
-  // More threads hold more per-thread scratch.
-  scatkit::Plan one(small_config(scatkit::Precision::Float64, 1));
-  CHECK(one.workspace_bytes() < ws);
+}
+
+// The accounting is the shared filters plus the same scratch per thread, and that scratch holds
+// at least one padded complex grid in the plan's precision: a count that ignored threads or
+// precision, or that left out the FFT buffers, fails here.
+TEST_CASE(workspace_accounting_follows_threads_and_precision) {
+  size_t per_thread[2] = {0, 0};
+  int k = 0;
+  for (auto prec : {scatkit::Precision::Float32, scatkit::Precision::Float64}) {
+    const size_t real = prec == scatkit::Precision::Float32 ? 4 : 8;
+    const size_t w1 = scatkit::Plan(small_config(prec, 1)).workspace_bytes();
+    const size_t w2 = scatkit::Plan(small_config(prec, 2)).workspace_bytes();
+    const size_t w3 = scatkit::Plan(small_config(prec, 3)).workspace_bytes();
+    CHECK(w2 > w1);
+    CHECK_EQ(w3 - w2, w2 - w1);
+    const size_t grid = 20 * 16;  // padded 12 x 10 at J = 2
+    CHECK(w2 - w1 >= grid * 2 * real);
+    // Filters: phi and J * L wavelets, each at least one real value per padded pixel.
+    CHECK(w1 - (w2 - w1) >= (1 + 2 * 3) * grid * real);
+    per_thread[k++] = w2 - w1;
+  }
+  CHECK_EQ(per_thread[1], 2 * per_thread[0]);
 }
 
 TEST_CASE(plans_move) {

@@ -202,8 +202,18 @@ def test_train_evaluate_and_resume(tmp_path, capsys):
 
     result = json.loads(capsys.readouterr().out)
     assert result["dataset"] == "digits" and result["epoch"] == 3
-    assert result["n"] == 450 and 0.0 <= result["accuracy"] <= 1.0
-    assert set(result["per_class_accuracy"]) == {str(d) for d in range(10)}
+    assert result["n"] == 450
+    per_class = result["per_class_accuracy"]
+    assert set(per_class) == {str(d) for d in range(10)}
+    # The accuracy (from evaluate) is the count-weighted mean of the per-class accuracies
+    # (from separate predictions) and a whole number of the 450 test images. (Three epochs
+    # on 100 images stay near chance, so the level itself is checked by the demo test.)
+    from scatkit.cli._common import load_dataset
+
+    counts = np.bincount(load_dataset("digits", None, None, False).y_test, minlength=10)
+    weighted = sum(per_class[str(d)] * counts[d] for d in range(10)) / counts.sum()
+    assert result["accuracy"] == pytest.approx(weighted, abs=1e-12)
+    assert result["accuracy"] * 450 == pytest.approx(round(result["accuracy"] * 450), abs=1e-9)
 
 
 def test_train_baseline_on_images(tmp_path, capsys):
@@ -243,8 +253,13 @@ def test_demo_quick_subprocess(tmp_path):
     import json
 
     doc = json.loads((tmp_path / "demo.json").read_text())
+    # Digits with 300 training images: chance is 0.1, a linear model on pixels reaches about
+    # 0.91 and on scattering features about 0.97; wrong features would fall well short.
+    assert doc["linear_raw"] >= 0.8
+    assert doc["linear_scattering"] >= 0.9
+    assert doc["hybrid"] >= 0.3
     for key in ("linear_raw", "linear_scattering", "hybrid"):
-        assert 0.0 <= doc[key] <= 1.0
+        assert doc[key] * doc["n_test"] == pytest.approx(round(doc[key] * doc["n_test"]))
     assert doc["scattering_images_per_second"] > 0
 
 

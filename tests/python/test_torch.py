@@ -99,7 +99,11 @@ def test_non_contiguous_input():
     x = _x((4, 16, 16), torch.float64, seed=3)
     xt = x.transpose(-1, -2)
     assert not xt.is_contiguous()
-    torch.testing.assert_close(S(xt), S(xt.contiguous()), rtol=0, atol=0)
+    # Against the reference on the transposed values, so a front end that read the strided
+    # tensor's memory in storage order (i.e. untransposed) fails.
+    ref = scatkit.Scattering2D(2, (16, 16), L=3, backend="reference")(xt.numpy().copy())
+    torch.testing.assert_close(S(xt), torch.from_numpy(ref), rtol=1e-9, atol=1e-12)
+    assert not torch.allclose(S(xt), S(x))
 
 
 @pytest.mark.parametrize("backend", ["native", "torch"])
@@ -255,33 +259,59 @@ def test_sequential_and_data_parallel():
     S = Scattering2D(2, (16, 16), L=2)
     model = torch.nn.Sequential(S, torch.nn.Flatten(1), torch.nn.Linear(3 * S.K * 16, 2))
     x = _x((4, 3, 16, 16), seed=12)
-    want = model(x)
-    # Without GPUs DataParallel calls the module directly; with them it replicates it.
+    # Expected values from the reference scattering and the linear layer's own weights.
+    ref = scatkit.Scattering2D(2, (16, 16), L=2, backend="reference")(x.double().numpy())
+    feats = torch.from_numpy(ref).float().flatten(1)
+    lin = model[2]
+    want = feats @ lin.weight.detach().T + lin.bias.detach()
+    torch.testing.assert_close(model(x), want, rtol=1e-4, atol=1e-5)
+    # Without GPUs DataParallel calls the module directly; with several it replicates it.
     dp = torch.nn.DataParallel(model)
-    torch.testing.assert_close(dp(x), want)
+    torch.testing.assert_close(dp(x), want, rtol=1e-4, atol=1e-5)
     dp(x).sum().backward()
-    assert model[2].weight.grad is not None
+    # d(sum(W f + b))/dW is the batch sum of the features in every output row.
+    torch.testing.assert_close(lin.weight.grad, feats.sum(0).expand(2, -1), rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(lin.bias.grad, torch.full((2,), 4.0))
 
 
-def test_distributed_data_parallel_single_process(tmp_path):
+def test_distributed_data_parallel_two_processes(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
     dist = pytest.importorskip("torch.distributed")
     if not dist.is_available() or not dist.is_gloo_available():
         pytest.skip("torch.distributed with the gloo backend is not available")
-    dist.init_process_group(
-        "gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    worker = Path(__file__).with_name("_ddp_worker.py")
+    res = subprocess.run(
+        [sys.executable, str(worker), str(tmp_path)], capture_output=True, text=True, timeout=240
     )
+    assert res.returncode == 0, res.stderr[-3000:]
+    ranks = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
+    sys.path.insert(0, str(worker.parent))
     try:
-        S = Scattering2D(2, (16, 16), L=2)
-        torch.manual_seed(0)
-        model = torch.nn.Sequential(S, torch.nn.Flatten(1), torch.nn.Linear(S.K * 16, 2))
-        ddp = torch.nn.parallel.DistributedDataParallel(model)
-        x = _x((4, 1, 16, 16), seed=13, requires_grad=True)
-        out = ddp(x)
-        out.square().sum().backward()
-        assert model[2].weight.grad is not None and x.grad is not None
-        assert torch.isfinite(x.grad).all()
+        import _ddp_worker as w
     finally:
-        dist.destroy_process_group()
+        sys.path.pop(0)
+    x = w.batch()
+    ref = scatkit.Scattering2D(2, (16, 16), L=2, backend="reference")(x.double().numpy())
+    ref = torch.from_numpy(ref).float()
+    net = w.model()
+    lin = net[2]
+    # DDP all-reduces to the mean of the ranks' gradients of sum((W f + b)^2) over their halves.
+    grads_w, grads_b = [], []
+    for r, got in enumerate(ranks):
+        f = ref[2 * r : 2 * r + 2].flatten(1)
+        torch.testing.assert_close(got["features"], ref[2 * r : 2 * r + 2], rtol=1e-4, atol=1e-5)
+        y = (f @ lin.weight.detach().T + lin.bias.detach()).detach()
+        grads_w.append(2 * y.T @ f)
+        grads_b.append(2 * y.sum(0))
+    for got in ranks:
+        torch.testing.assert_close(got["weight_grad"], sum(grads_w) / 2, rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(got["bias_grad"], sum(grads_b) / 2, rtol=1e-4, atol=1e-4)
+    # The input gradients are per rank, not reduced, and differ between the halves.
+    assert torch.isfinite(ranks[0]["x_grad"]).all()
+    assert not torch.allclose(ranks[0]["x_grad"], ranks[1]["x_grad"])
 
 
 def test_threads_share_one_module():
