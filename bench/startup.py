@@ -194,6 +194,8 @@ def fmt_ms(s: float | None) -> str:
     return "-" if s is None else f"{s * 1e3:.1f} ms"
 
 
+_PROCESS = ("process", "whole process (interpreter start to exit)")
+
 #: Column titles of the variants timed.
 TITLES = {
     "scatkit": "scatkit",
@@ -202,13 +204,17 @@ TITLES = {
 }
 
 
-def table(summary: dict[str, dict[str, Any]], J: int, n: int) -> str:
-    """Markdown table: the median of every variant per step, and Kymatio's over scatkit's."""
+def table(summary: dict[str, dict[str, Any]], J: int, n: int, cpu: bool = False) -> str:
+    """Markdown table: the median of every variant per step, and Kymatio's over scatkit's.
+
+    ``cpu`` tabulates the process's CPU time (all threads) instead of the wall clock.
+    """
     names = list(summary)
     ky = summary.get("kymatio")
     head = [TITLES[v] for v in names] + (["Kymatio / scatkit"] if ky else [])
     lines = ["| step | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
-    for key, label in [*STEPS, ("process", "whole process (interpreter start to exit)")]:
+    rows = [(f"cpu_{k}", label) for k, label in STEPS[:3]] if cpu else [*STEPS, _PROCESS]
+    for key, label in rows:
         cells = [fmt_ms(summary[v][key]["median"]) for v in names]
         if ky:
             a, b = summary["scatkit"][key]["median"], ky[key]["median"]
@@ -264,7 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Start-up, medians of {a.repeats} fresh processes ({info['cpu_model']}, "
         f"{info['logical_cpus']} CPUs, Python {info['python']}, NumPy {info['numpy']}):\n"
     )
+    print("Wall clock:\n")
     print(table(summary, a.J, a.shape))
+    print("\nCPU time of the process (all threads):\n")
+    print(table(summary, a.J, a.shape, cpu=True))
     modules = sorted({m for s in samples["scatkit"] for m in s["modules"]})
     print(f"\noptional modules scatkit imported: {', '.join(modules) or 'none'}")
     goals = []
