@@ -27,6 +27,21 @@ scatkit::Device parse_device(const std::string& d) {
   throw scatkit::InvalidArgument("device must be 'cpu' or 'cuda', got '" + d + "'.");
 }
 
+// An engine switch (scatkit::EngineOptions) from its Python spelling: "auto" or one of the
+// given names.
+template <class E>
+E parse_switch(const char* what, const std::string& v,
+               std::initializer_list<std::pair<const char*, E>> choices) {
+  std::string names = "'auto'";
+  if (v == "auto") return E::Auto;
+  for (const auto& c : choices) {
+    if (v == c.first) return c.second;
+    names += std::string(", '") + c.first + "'";
+  }
+  throw scatkit::InvalidArgument(std::string(what) + " must be one of " + names + ", got '" + v +
+                                 "'.");
+}
+
 template <class T>
 nb::ndarray<nb::numpy, T> to_numpy(std::vector<T>&& v, std::initializer_list<size_t> shape) {
   auto* heap = new std::vector<T>(std::move(v));
@@ -79,7 +94,8 @@ void execute_cuda(scatkit::Plan& plan,
   execute_checked<T>(plan, in, out, stream);
 }
 
-scatkit::Config geometry_config(size_t rows, size_t cols, int J, int L, int max_order) {
+// The transform's own fields of a Config; the others keep their defaults.
+scatkit::Config transform_config(size_t rows, size_t cols, int J, int L, int max_order) {
   scatkit::Config cfg;
   cfg.rows = rows;
   cfg.cols = cols;
@@ -102,7 +118,7 @@ void bind_geometry(nb::module_& m) {
   m.def(
       "geometry",
       [](size_t rows, size_t cols, int J, int L, int max_order) {
-        return scatkit::geometry(geometry_config(rows, cols, J, L, max_order));
+        return scatkit::geometry(transform_config(rows, cols, J, L, max_order));
       },
       "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2,
       "Validates (M, N, J, L, max_order) as a Plan would (ValueError with the reason) and "
@@ -110,7 +126,7 @@ void bind_geometry(nb::module_& m) {
   m.def(
       "channel_table",
       [](size_t rows, size_t cols, int J, int L, int max_order) {
-        return meta_table(scatkit::channel_table(geometry_config(rows, cols, J, L, max_order)));
+        return meta_table(scatkit::channel_table(transform_config(rows, cols, J, L, max_order)));
       },
       "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2,
       "Channel table of a transform without building it: K x 5 int32 (order, j1, theta1, j2, "
@@ -197,23 +213,37 @@ NB_MODULE(_core, m) {
           "__init__",
           [](scatkit::Plan* self, size_t rows, size_t cols, int J, int L, int max_order,
              const std::string& precision, int threads, const std::string& device, int device_id,
-             size_t max_batch) {
-            scatkit::Config cfg;
-            cfg.rows = rows;
-            cfg.cols = cols;
-            cfg.J = J;
-            cfg.L = L;
-            cfg.max_order = max_order;
+             size_t max_batch, const std::string& lowpass, const std::string& fold,
+             const std::string& fft, const std::string& fftw_planner, const std::string& cpu_isa) {
+            using namespace scatkit;
+            scatkit::Config cfg = transform_config(rows, cols, J, L, max_order);
             cfg.precision = parse_precision(precision);
             cfg.threads = threads;
             cfg.device = parse_device(device);
             cfg.device_id = device_id;
             cfg.max_batch = max_batch;
+            cfg.engine.lowpass = parse_switch<Lowpass>(
+                "lowpass", lowpass, {{"spatial", Lowpass::Spatial}, {"fourier", Lowpass::Fourier}});
+            cfg.engine.fold = parse_switch<Fold>(
+                "fold", fold, {{"gathered", Fold::Gathered}, {"streamed", Fold::Streamed}});
+            cfg.engine.fft = parse_switch<CpuFft>(
+                "fft", fft, {{"split", CpuFft::Split}, {"fftw", CpuFft::Fftw}});
+            cfg.engine.fftw_planner =
+                parse_switch<FftwPlanner>("fftw_planner", fftw_planner,
+                                          {{"estimate", FftwPlanner::Estimate},
+                                           {"measure", FftwPlanner::Measure},
+                                           {"patient", FftwPlanner::Patient},
+                                           {"exhaustive", FftwPlanner::Exhaustive}});
+            cfg.engine.cpu_isa = parse_switch<CpuIsa>(
+                "cpu_isa", cpu_isa, {{"best", CpuIsa::Best}, {"baseline", CpuIsa::Baseline}});
             nb::gil_scoped_release release;
             new (self) scatkit::Plan(cfg);
           },
           "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2, "precision"_a = "float32",
-          "threads"_a = 0, "device"_a = "cpu", "device_id"_a = 0, "max_batch"_a = 0)
+          "threads"_a = 0, "device"_a = "cpu", "device_id"_a = 0, "max_batch"_a = 0,
+          // Engine switches (scatkit::EngineOptions); "auto" takes the environment's default.
+          "lowpass"_a = "auto", "fold"_a = "auto", "fft"_a = "auto", "fftw_planner"_a = "auto",
+          "cpu_isa"_a = "auto")
       .def_prop_ro("num_channels", &scatkit::Plan::num_channels)
       .def_prop_ro("out_rows", &scatkit::Plan::out_rows)
       .def_prop_ro("out_cols", &scatkit::Plan::out_cols)
