@@ -59,7 +59,17 @@ def _model_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a model on a named dataset; save checkpoint and metrics."""
+    """Train a model on a named dataset; save checkpoint and metrics (torchrun: on N ranks)."""
+    from ..distributed import ddp
+
+    group = ddp.init(args.device)  # under torchrun: join the process group
+    try:
+        return _train(args, group)
+    finally:
+        ddp.finish()
+
+
+def _train(args: argparse.Namespace, group: Any) -> int:
     from ..models import build_model, count_parameters, is_hybrid
     from ..training import TrainConfig, fit, seed_everything
 
@@ -88,7 +98,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"{ckpt} exists; pass --resume to continue it or --overwrite to start over.")
     if args.resume and not ckpt.exists():
         eprint(f"scatkit train: no checkpoint at {ckpt} yet; starting from scratch")
-    use_features = args.augment == "none" and not args.no_features
+    # Under torchrun each process runs the scattering front on its own shard instead.
+    use_features = args.augment == "none" and not args.no_features and group is None
+    if group is not None:
+        print(f"torchrun: {group.world_size} processes ({group.backend}), rank 0 reports")
     print(
         f"{args.model}: {count_parameters(model):,} trainable parameters; "
         f"{ds.name}: {len(ds.y_train)} train / {len(ds.y_test)} test images "

@@ -253,11 +253,19 @@ def _fit(
     on_epoch: Callable[[dict[str, float]], None] | None,
     extra: dict[str, Any],
 ) -> History:
+    from ..distributed import ddp as _ddp
+
     has_val = Xv is not None
+    # Under torchrun each process trains on its shard; rank 0 alone writes and reports.
+    group = _ddp.current(dev)
+    dev = group.device if group is not None else dev
+    main = group is None or group.is_main
     seed_everything(cfg.seed)
     model.to(dev)
     optimizer = _make_optimizer([p for p in module.parameters() if p.requires_grad], cfg)
-    steps_per_epoch = math.ceil(len(Xt) / cfg.batch_size)
+    train_module = module if group is None else _ddp.wrap(module, group)
+    n_local = len(Xt) if group is None else math.ceil(len(Xt) / group.world_size)
+    steps_per_epoch = math.ceil(n_local / cfg.batch_size)
     schedule = _Schedule(cfg, steps_per_epoch)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     history = History()
@@ -312,12 +320,14 @@ def _fit(
         # The order of each epoch depends only on (seed, epoch), so resuming reproduces it.
         gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
         order = torch.randperm(len(Xt), generator=gen)
+        if group is not None:
+            order = _ddp.epoch_order(len(Xt), cfg.seed, epoch, group)
         total_loss, correct, seen = 0.0, 0, 0
         bar = tqdm(
-            range(0, len(Xt), cfg.batch_size),
+            range(0, len(order), cfg.batch_size),
             desc=f"epoch {epoch + 1}/{epochs}",
             unit="batch",
-            disable=not cfg.progress,
+            disable=not (cfg.progress and main),
             leave=False,
         )
         for start in bar:
@@ -326,7 +336,7 @@ def _fit(
             if cfg.augment != "none":
                 xb = augment(xb, cfg.augment, cfg.shift)
             xb, yb = xb.to(dev), yt[idx].to(dev)
-            logits = module(xb)
+            logits = train_module(xb)
             loss = nn.functional.cross_entropy(logits, yb)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
@@ -342,6 +352,8 @@ def _fit(
             seen += len(idx)
             bar.set_postfix(loss=f"{total_loss / seen:.3f}", acc=f"{correct / seen:.3f}")
         bar.close()
+        if group is not None:
+            total_loss, correct, seen = _ddp.all_sum([total_loss, correct, seen], group)
         row = {
             "epoch": epoch + 1,
             "lr": optimizer.param_groups[0]["lr"],
@@ -352,6 +364,8 @@ def _fit(
             val = evaluate(model, Xv, yv, inputs, cfg.eval_batch_size, dev)
             row["val_loss"], row["val_accuracy"] = val["loss"], val["accuracy"]
         row["seconds"] = time.perf_counter() - t0
+        if group is not None:  # every rank must take the same time-budget decision
+            row["seconds"] = _ddp.all_max(row["seconds"], group)
         history.rows.append(row)
         epoch += 1
 
@@ -364,7 +378,7 @@ def _fit(
                 epochs = fit_epochs
                 schedule.total_steps = epochs * steps_per_epoch
 
-        if ckpt_path is not None:
+        if ckpt_path is not None and main:
             save_checkpoint(
                 ckpt_path,
                 model,
@@ -379,8 +393,8 @@ def _fit(
                 notes=history.notes,
                 extra=extra,
             )
-        if log_dir is not None:
+        if log_dir is not None and main:
             _write_logs(Path(log_dir), history, meta)
-        if on_epoch is not None:
+        if on_epoch is not None and main:
             on_epoch(row)
     return history
