@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine_options.hpp"
 #include "fft/fftw_plan.hpp"
 #include "fft/split_fft.hpp"
 #include "scatkit/scattering2d.hpp"
@@ -138,12 +139,14 @@ class RealFourierPair {
   using C = detail::Complex<double>;
 
  public:
-  RealFourierPair(long P, long Q)
+  // split: false leaves every axis to FFTW (EngineOptions::fft).
+  RealFourierPair(long P, long Q, bool split)
       : P_(P),
         Q_(Q),
         buf_(static_cast<size_t>(P * Q)),
         // A split axis needs n * count values of scratch (AxisFft); FFTW-only axes need none.
-        scratch_(detail::SplitFft2d<double>::wanted(P, Q) ? static_cast<size_t>(P * Q) : 0) {
+        scratch_(split && detail::SplitFft2d<double>::wanted(P, Q) ? static_cast<size_t>(P * Q)
+                                                                   : 0) {
     C* b = buf_.data();
     std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
     // Every row must share the alignment of the row the row plan is made for.
@@ -151,8 +154,8 @@ class RealFourierPair {
         FFTW_ESTIMATE |
         (P > 1 && fftw_alignment_of(&b[Q].re) != fftw_alignment_of(&b[0].re) ? FFTW_UNALIGNED : 0u);
     // Sides with a prime factor FFTW is slow on (e.g. 272 = 16 * 17) are split (split_fft.hpp).
-    row_.init(true, Q, 1, Q, FFTW_FORWARD, b, scratch_.data(), row_flags);
-    col_.init(false, P, Q, Q, FFTW_FORWARD, b, scratch_.data(), FFTW_ESTIMATE);
+    row_.init(true, Q, 1, Q, FFTW_FORWARD, b, scratch_.data(), row_flags, split);
+    col_.init(false, P, Q, Q, FFTW_FORWARD, b, scratch_.data(), FFTW_ESTIMATE, split);
   }
   RealFourierPair(const RealFourierPair&) = delete;
   RealFourierPair& operator=(const RealFourierPair&) = delete;
@@ -296,7 +299,7 @@ void derive_filter(const double* f, double* out, long P, long Q, Derive op) {
 }
 
 void make_filters(std::size_t padded_rows, std::size_t padded_cols, int J, int L, int threads,
-                  const FilterSink& sink, bool symmetries) {
+                  const FilterSink& sink, bool symmetries, bool split_ffts) {
   const long P = static_cast<long>(padded_rows), Q = static_cast<long>(padded_cols);
   if (J < 1 || L < 1 || (P % (1L << J)) != 0 || (Q % (1L << J)) != 0)
     throw InvalidArgument(
@@ -403,7 +406,7 @@ void make_filters(std::size_t padded_rows, std::size_t padded_cols, int J, int L
   std::exception_ptr err;
   auto worker = [&]() {
     try {
-      RealFourierPair rf(P, Q);
+      RealFourierPair rf(P, Q, split_ffts);
       SpatialGrid z1(P, Q), z2(P, Q), gauss(P, Q);
       for (int i = next++; i < n_tasks; i = next++) {
         const int n1 = direct[static_cast<size_t>(2 * i)];
@@ -449,7 +452,7 @@ FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, in
         else
           fb.psi[static_cast<size_t>(n)] = std::move(levels);
       },
-      symmetries);
+      symmetries, resolve_engine_options({}).fft != CpuFft::Fftw);
   return fb;
 }
 

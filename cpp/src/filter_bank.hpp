@@ -45,9 +45,10 @@ using FilterSink = std::function<void(int n, std::vector<std::vector<double>>& l
 /// wavelets derived from it) is complete, so the whole double-precision bank never needs to
 /// exist at once.
 void make_filters(std::size_t padded_rows, std::size_t padded_cols, int J, int L, int threads,
-                  const FilterSink& sink, bool symmetries = true);
+                  const FilterSink& sink, bool symmetries = true, bool split_ffts = true);
 
-/// make_filter_bank(), optionally without the symmetries (every wavelet from the formula).
+/// make_filter_bank(), optionally without the symmetries (every wavelet from the formula); its
+/// FFTs follow the environment's default (SCATKIT_FFT), as Config::engine.fft = Auto does.
 FilterBank make_filter_bank(std::size_t padded_rows, std::size_t padded_cols, int J, int L,
                             int threads, bool symmetries);
 

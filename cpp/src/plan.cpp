@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "backend.hpp"
+#include "engine_options.hpp"
 #include "scatkit/scattering2d.hpp"
 #include "schedule.hpp"
 
@@ -53,7 +54,10 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
                          static_cast<std::size_t>(impl_->sched.Q), cfg.J, cfg.L, cfg.threads);
     impl_->backend = detail::make_cuda_backend(cfg, impl_->sched, fb);
   } else {
-    impl_->backend = detail::make_cpu_backend(cfg, impl_->sched);  // builds its own filters
+    // The backend sees the switches resolved (Auto -> environment or default).
+    Config run = cfg;
+    run.engine = detail::resolve_engine_options(cfg.engine);
+    impl_->backend = detail::make_cpu_backend(run, impl_->sched);  // builds its own filters
   }
 }
 

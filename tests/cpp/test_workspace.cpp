@@ -2,7 +2,6 @@
 // schedule, worked out by hand for one case, their allocation, and the bytes a CPU plan reports
 // (workers x workspace + prepared filters).
 #include <algorithm>
-#include <cstdlib>
 #include <vector>
 
 #include "check.hpp"
@@ -92,7 +91,6 @@ TEST_CASE(workspace_allocates_the_sizes) {
 TEST_CASE(plan_reports_workspace_and_filters) {
   // One worker: Plan::workspace_bytes() is the sized workspace plus the prepared filters. The
   // plan runs the baseline variant, whose vectors (and so fold layouts) are this test's.
-  setenv("SCATKIT_CPU_ISA", "baseline", 1);
   for (int order : {1, 2}) {
     Config c;
     c.rows = 60;
@@ -101,12 +99,13 @@ TEST_CASE(plan_reports_workspace_and_filters) {
     c.L = 6;
     c.max_order = order;
     c.threads = 1;
+    c.engine.cpu_isa = scatkit::CpuIsa::Baseline;
     const Schedule s = make_schedule(c);
     const PreparedFilters<float> f(s, 1, true, true);
     const size_t lt =
         f.any_spatial() ? SpatialLowpass<float>::scratch_size(s.out_rows, s.Q, s.out_cols) : 0;
-    const WorkspaceSizes z =
-        workspace_sizes<float>(s, FftPlanSet<float>::scratch_size(s), lt, f.second_order_spectra());
+    const WorkspaceSizes z = workspace_sizes<float>(s, FftPlanSet<float>::scratch_size(s, true), lt,
+                                                    f.second_order_spectra());
     scatkit::Plan plan(c);
     CHECK_EQ(plan.workspace_bytes(), z.bytes<float>() + f.bytes());
   }

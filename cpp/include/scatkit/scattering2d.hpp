@@ -18,6 +18,54 @@ enum class Precision { Float32, Float64 };
 /// Where a plan runs and where the pointers given to execute() live.
 enum class Device { CPU, CUDA };
 
+/// How the CPU engine low-passes the maps whose spectrum serves nothing else (every
+/// second-order map, and first-order maps with no second order after them).
+enum class Lowpass {
+  Auto,     ///< SCATKIT_LOWPASS from the environment ("fourier"), else Spatial
+  Spatial,  ///< in space wherever a fixed cost model says it is cheaper than the FFTs
+  Fourier,  ///< every low-pass in Fourier, as the SPEC writes it (the same results to rounding)
+};
+
+/// Order of the CPU engine's band-pass folds; the same bits either way.
+enum class Fold {
+  Auto,      ///< SCATKIT_FOLD from the environment ("streamed"), else Gathered
+  Gathered,  ///< small sources destination row by destination row, up to four aliases a pass
+  Streamed,  ///< every fold in source order, one alias a pass
+};
+
+/// Which FFTs the CPU engine (and the filter bank) runs.
+enum class CpuFft {
+  Auto,   ///< SCATKIT_FFT from the environment ("fftw"), else Split
+  Split,  ///< split-prime FFTs on sides with a prime factor from 17 to 61, FFTW elsewhere
+  Fftw,   ///< FFTW for every transform
+};
+
+/// FFTW's planning effort at plan construction (FFTW_ESTIMATE ... FFTW_EXHAUSTIVE).
+enum class FftwPlanner {
+  Auto,  ///< SCATKIT_FFTW_PLANNER from the environment, else Measure
+  Estimate,
+  Measure,
+  Patient,
+  Exhaustive,
+};
+
+/// Instruction set variant of the CPU engine.
+enum class CpuIsa {
+  Auto,      ///< SCATKIT_CPU_ISA from the environment ("baseline"), else Best
+  Best,      ///< the fastest variant this processor runs (AVX2 where built and supported)
+  Baseline,  ///< the portable variant
+};
+
+/// Engine switches: how a transform is computed, never what it computes. Every field left at
+/// Auto takes its environment variable (for benchmarks), else the default.
+struct EngineOptions {
+  Lowpass lowpass = Lowpass::Auto;               ///< spatial or Fourier low-pass
+  Fold fold = Fold::Auto;                        ///< order of the band-pass folds
+  CpuFft fft = CpuFft::Auto;                     ///< split-prime FFTs or FFTW only
+  FftwPlanner fftw_planner = FftwPlanner::Auto;  ///< FFTW planning effort
+  CpuIsa cpu_isa = CpuIsa::Auto;                 ///< CPU engine variant
+};
+
 /// Everything that defines a scattering transform; validated by Plan's constructor.
 struct Config {
   std::size_t rows = 0;                      ///< image height M (>= 2)
@@ -30,6 +78,7 @@ struct Config {
   std::size_t max_batch = 0;  ///< CUDA: images per launch (0 = automatic); ignored on CPU
   int threads = 0;            ///< CPU threads; 0 = all hardware threads
   int device_id = 0;          ///< CUDA device ordinal
+  EngineOptions engine;       ///< engine switches (CPU plans); the defaults suit every use
 };
 
 /// What one output channel holds: -1 marks a field that does not apply.

@@ -26,6 +26,7 @@
 
 #include "backend.hpp"
 #include "cpu/thread_pool.hpp"
+#include "engine_options.hpp"
 #include "fft/fftw_plan.hpp"
 #include "filter_bank.hpp"
 #include "scatkit/detail/elementwise.hpp"
@@ -76,19 +77,17 @@ class CpuBackend final : public Backend {
 
     // Check memory before allocating anything large: every buffer a worker may need, and the
     // filters stored densely.
-    const size_t scratch = FftPlanSet<T>::scratch_size(s);
+    const bool split = cfg.engine.fft != CpuFft::Fftw;
+    const size_t scratch = FftPlanSet<T>::scratch_size(s, split);
     const size_t most = workspace_sizes<T>(s, scratch, 0, true).template bytes<T>();
     const size_t total = most * static_cast<size_t>(nt_) + PreparedFilters<T>::dense_bytes(s);
     const size_t phys = physical_memory_bytes();
     if (phys && total > phys) throw_out_of_memory(total, "the transform workspace");
 
-    // Band-pass folds of small sources in the gathered order (FoldPlan); SCATKIT_FOLD=streamed
-    // keeps every fold in source order, for comparison (the same bits). SCATKIT_LOWPASS=fourier
-    // keeps the Fourier low-pass everywhere, for comparison.
-    const char* fold = std::getenv("SCATKIT_FOLD");
-    const char* lowpass = std::getenv("SCATKIT_LOWPASS");
-    filters_.emplace(s, cfg.threads, !(fold && std::string(fold) == "streamed"),
-                     !(lowpass && std::string(lowpass) == "fourier"));
+    // cfg.engine comes resolved from Plan (no Auto left).
+    const EngineOptions& opt = cfg.engine;
+    filters_.emplace(s, cfg.threads, opt.fold != Fold::Streamed, opt.lowpass != Lowpass::Fourier,
+                     split);
     filter_bytes_ = filters_->bytes();
 
     // The spatial low-pass's scratch only where some level uses it; with the spatial low-pass
@@ -106,7 +105,7 @@ class CpuBackend final : public Backend {
 
     ws_.reserve(static_cast<size_t>(nt_));
     for (int t = 0; t < nt_; ++t) ws_.emplace_back(sizes);
-    plans_.emplace(s, *filters_, nt_, ws_[0]);
+    plans_.emplace(s, *filters_, nt_, ws_[0], fftw_planner_flags(cfg.engine.fftw_planner), split);
     for (auto& w : ws_) w.zero();
     pool_ = std::make_unique<ThreadPool>(nt_);
   }

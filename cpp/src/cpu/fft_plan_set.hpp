@@ -33,24 +33,26 @@ struct FftPlanSet {
   std::vector<GridFft<T>> inv, r2c;    ///< [level] all L angles at once (batched levels)
   std::vector<GridFft<T>> inv1, r2c1;  ///< [level] one angle
 
-  /// Complex values of split-FFT scratch the plans of s need per worker (Workspace::S).
-  static size_t scratch_size(const Schedule& s) {
+  /// Complex values of split-FFT scratch the plans of s need per worker (Workspace::S); split:
+  /// false when FFTW runs every transform (EngineOptions::fft).
+  static size_t scratch_size(const Schedule& s, bool split) {
     size_t n = 0;
     for (int r = 0; r <= s.J; ++r)
-      n = std::max(n, GridFft<T>::scratch_size(s.rows_at(r), s.cols_at(r)));
+      n = std::max(n, GridFft<T>::scratch_size(s.rows_at(r), s.cols_at(r), split));
     return n;
   }
 
   /// Plans on w's buffers: no r2c at levels whose maps are all low-passed in space, and
-  /// single-angle plans on large grids and where one image is shared between threads.
-  FftPlanSet(const Schedule& s, const PreparedFilters<T>& f, int threads, Workspace<T>& w) {
+  /// single-angle plans on large grids and where one image is shared between threads. flags:
+  /// FFTW's planner flags; split as in scratch_size().
+  FftPlanSet(const Schedule& s, const PreparedFilters<T>& f, int threads, Workspace<T>& w,
+             unsigned flags, bool split) {
     const int J = s.J, L = s.L;
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
     fftw_load_wisdom_once();
-    const unsigned flags = fftw_planner_flags();
     Complex<T>* S = w.S.data();
     const long P = s.P, Q = s.Q;
-    r2c0.init_r2c(P, Q, 1, w.R.data(), w.H.data(), S, flags);
+    r2c0.init_r2c(P, Q, 1, w.R.data(), w.H.data(), S, flags, split);
     inv.resize(static_cast<size_t>(J));
     r2c.resize(static_cast<size_t>(J));
     inv1.resize(static_cast<size_t>(J));
@@ -62,17 +64,17 @@ struct FftPlanSet {
       // first-order maps need spectra too.
       const bool spectra = f.first_order_spectra(r);
       if (batched_level<T>(s, r)) {
-        inv[lr].init_c2c(Pr, Qr, L, FFTW_BACKWARD, w.Y.data(), S, flags);
-        if (spectra) r2c[lr].init_r2c(Pr, Qr, L, w.U.data(), w.V1h.data(), S, flags);
+        inv[lr].init_c2c(Pr, Qr, L, FFTW_BACKWARD, w.Y.data(), S, flags, split);
+        if (spectra) r2c[lr].init_r2c(Pr, Qr, L, w.U.data(), w.V1h.data(), S, flags, split);
       }
       if (threads > 1 || !batched_level<T>(s, r)) {
-        inv1[lr].init_c2c(Pr, Qr, 1, FFTW_BACKWARD, w.Y.data(), S, flags);
-        if (spectra) r2c1[lr].init_r2c(Pr, Qr, 1, w.U.data(), w.V1h.data(), S, flags);
+        inv1[lr].init_c2c(Pr, Qr, 1, FFTW_BACKWARD, w.Y.data(), S, flags, split);
+        if (spectra) r2c1[lr].init_r2c(Pr, Qr, 1, w.U.data(), w.V1h.data(), S, flags, split);
       }
     }
     const long PJ = P >> J, QJ = Q >> J;
-    c2r1.init_c2r(PJ, QJ, 1, w.Ch.data(), w.Cr.data(), S, flags);
-    c2rL.init_c2r(PJ, QJ, L, w.Ch.data(), w.Cr.data(), S, flags);
+    c2r1.init_c2r(PJ, QJ, 1, w.Ch.data(), w.Cr.data(), S, flags, split);
+    c2rL.init_c2r(PJ, QJ, L, w.Ch.data(), w.Cr.data(), S, flags, split);
     if (flags != FFTW_ESTIMATE) fftw_save_wisdom();
   }
 

@@ -48,22 +48,25 @@ class PreparedFilters {
   /// Builds the filters of s (make_filters, on `threads` threads) and prepares each as it comes.
   /// gather_folds: band-pass folds of small sources in the gathered order (FoldPlan; false
   /// keeps the source order, the same bits). spatial_allowed: false keeps the Fourier low-pass
-  /// at every level.
+  /// at every level. split_ffts: false builds the filters with FFTW's FFTs only.
   ///
   /// Filters come in the plan's precision, pre-scaled by 1/(P_r Q_r): this folds the 1/k^2 of
   /// periodize_mean and the 1/n of every inverse FFT into one multiply. Each is converted as
   /// soon as it is built (in parallel: plan construction time matters too) and its double copy
   /// released, so the double-precision bank never exists in full.
-  PreparedFilters(const Schedule& s, int threads, bool gather_folds, bool spatial_allowed)
+  PreparedFilters(const Schedule& s, int threads, bool gather_folds, bool spatial_allowed,
+                  bool split_ffts = true)
       : J_(s.J), max_order_(s.max_order), gather_(gather_folds), spatial_allowed_(spatial_allowed) {
     psi.resize(static_cast<size_t>(s.J * s.L));
-    make_filters(static_cast<size_t>(s.P), static_cast<size_t>(s.Q), s.J, s.L, threads,
-                 [this, &s](int n, std::vector<std::vector<double>>& levels) {
-                   if (n < s.J * s.L)
-                     prepare_wavelet(s, static_cast<size_t>(n), levels);
-                   else
-                     prepare_lowpass(s, levels);
-                 });
+    make_filters(
+        static_cast<size_t>(s.P), static_cast<size_t>(s.Q), s.J, s.L, threads,
+        [this, &s](int n, std::vector<std::vector<double>>& levels) {
+          if (n < s.J * s.L)
+            prepare_wavelet(s, static_cast<size_t>(n), levels);
+          else
+            prepare_lowpass(s, levels);
+        },
+        true, split_ffts);
   }
 
   /// Bound on the bytes of the filters of s, before they are built: every wavelet at levels

@@ -26,9 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <string>
 #include <vector>
 
 #include "fft/fftw_plan.hpp"
@@ -55,14 +53,8 @@ inline long largest_prime_factor(long n) {
 constexpr long kSplitPrimeMin = 17;
 constexpr long kSplitPrimeMax = 61;
 
-/// The prime an axis of length n is split on, or 1 to leave the axis to FFTW. SCATKIT_FFT=fftw
-/// turns the split off (every transform is FFTW's own), for comparison.
+/// The prime an axis of length n is split on, or 1 to leave the axis to FFTW.
 inline long split_prime(long n) {
-  static const bool off = [] {
-    const char* s = std::getenv("SCATKIT_FFT");
-    return s && std::string(s) == "fftw";
-  }();
-  if (off) return 1;
   const long p = largest_prime_factor(n);
   return p >= kSplitPrimeMin && p <= kSplitPrimeMax ? p : 1;
 }
@@ -151,8 +143,10 @@ class AxisFft {
  public:
   AxisFft() = default;
 
-  void init(bool rows, long n, long count, long ld, int sign, C* a, C* scratch, unsigned flags) {
-    setup(rows, n, count, ld, sign);
+  /// split: false leaves the axis to FFTW even where a split would be faster.
+  void init(bool rows, long n, long count, long ld, int sign, C* a, C* scratch, unsigned flags,
+            bool split = true) {
+    setup(rows, n, count, ld, sign, split);
     using dim = typename F::dim_t;
     const int in = static_cast<int>(n), ic = static_cast<int>(count), il = static_cast<int>(ld);
     if (p_ == 1) {
@@ -231,12 +225,12 @@ class AxisFft {
   }
 
   // Geometry, the split prime and (when split) the twiddles and the p-point DFT.
-  void setup(bool rows, long n, long count, long ld, int sign) {
+  void setup(bool rows, long n, long count, long ld, int sign, bool split) {
     rows_ = rows;
     count_ = count;
     ld_ = ld;
     backward_ = sign > 0;
-    p_ = split_prime(n);
+    p_ = split ? split_prime(n) : 1;
     if (p_ == 1) return;
     m_ = n / p_;
     dft_ = OddDft<T>(static_cast<int>(p_));

@@ -74,14 +74,5 @@ void fftw_save_wisdom() {
   std::filesystem::remove(ft, ec);
 }
 
-unsigned fftw_planner_flags() {
-  const char* s = std::getenv("SCATKIT_FFTW_PLANNER");
-  const std::string v = s ? s : "measure";
-  if (v == "estimate") return FFTW_ESTIMATE;
-  if (v == "patient") return FFTW_PATIENT;
-  if (v == "exhaustive") return FFTW_EXHAUSTIVE;
-  return FFTW_MEASURE;
-}
-
 }  // namespace detail
 }  // namespace scatkit

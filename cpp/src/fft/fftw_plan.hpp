@@ -17,9 +17,6 @@ void fftw_load_wisdom_once();
 /// Saves the accumulated FFTW wisdom to the user cache (best effort, never throws).
 void fftw_save_wisdom();
 
-/// FFTW planner flags used for execution plans (FFTW_MEASURE unless SCATKIT_FFTW_PLANNER says).
-unsigned fftw_planner_flags();
-
 template <class T>
 struct Fftw;
 

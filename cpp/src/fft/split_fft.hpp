@@ -189,28 +189,33 @@ class GridFft {
   using Kind = typename SplitFft2d<T>::Kind;
 
  public:
+  // split: false makes FFTW run every transform, even where the split-prime one is faster.
+
   /// Scratch (complex values) the transforms of a P x Q grid need; 0 when FFTW does them alone.
-  static size_t scratch_size(long P, long Q) {
-    return SplitFft2d<T>::wanted(P, Q) ? SplitFft2d<T>::scratch_size(P, Q) : 0;
+  static size_t scratch_size(long P, long Q, bool split = true) {
+    return split && SplitFft2d<T>::wanted(P, Q) ? SplitFft2d<T>::scratch_size(P, Q) : 0;
   }
 
-  void init_c2c(long P, long Q, int howmany, int sign, C* a, C* scratch, unsigned flags) {
+  void init_c2c(long P, long Q, int howmany, int sign, C* a, C* scratch, unsigned flags,
+                bool split = true) {
     set(P, Q, howmany);
-    if (SplitFft2d<T>::wanted(P, Q))
+    if (split && SplitFft2d<T>::wanted(P, Q))
       split_ = std::make_unique<SplitFft2d<T>>(Kind::c2c, P, Q, sign, a, scratch, flags);
     else
       plan_ = checked_plan<T>(F::many_c2c(int(P), int(Q), howmany, fcp(a), fcp(a), sign, flags));
   }
-  void init_r2c(long P, long Q, int howmany, T* u, C* h, C* scratch, unsigned flags) {
+  void init_r2c(long P, long Q, int howmany, T* u, C* h, C* scratch, unsigned flags,
+                bool split = true) {
     set(P, Q, howmany);
-    if (SplitFft2d<T>::wanted(P, Q))
+    if (split && SplitFft2d<T>::wanted(P, Q))
       split_ = std::make_unique<SplitFft2d<T>>(Kind::r2c, P, Q, FFTW_FORWARD, h, scratch, flags);
     else
       plan_ = checked_plan<T>(F::many_r2c(int(P), int(Q), howmany, u, fcp(h), flags));
   }
-  void init_c2r(long P, long Q, int howmany, C* h, T* u, C* scratch, unsigned flags) {
+  void init_c2r(long P, long Q, int howmany, C* h, T* u, C* scratch, unsigned flags,
+                bool split = true) {
     set(P, Q, howmany);
-    if (SplitFft2d<T>::wanted(P, Q))
+    if (split && SplitFft2d<T>::wanted(P, Q))
       split_ = std::make_unique<SplitFft2d<T>>(Kind::c2r, P, Q, FFTW_BACKWARD, h, scratch, flags);
     else
       plan_ = checked_plan<T>(F::many_c2r(int(P), int(Q), howmany, fcp(h), u, flags));
