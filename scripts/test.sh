@@ -38,5 +38,8 @@ bash tests/cmake_consume/run.sh
 echo "== CUDA backend compile check (-Werror) and CPU emulation of its pipeline"
 bash cuda/check_build.sh
 
+echo "== Python fuzzing (atheris, 30 s per harness on tests/fuzz/corpus)"
+tests/fuzz/run_fuzz.sh "$PY"
+
 echo "== Python tests (pytest)"
 "$PY" -m pytest -q -p no:cacheprovider tests/python
