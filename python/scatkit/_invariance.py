@@ -24,6 +24,12 @@ from .reference_invariance import (
 META_FIELDS_INVARIANT = ("order", "j1", "theta1", "j2", "theta2", "delta", "k")
 
 
+def _averaging_matrix(J: int, L: int, max_order: int) -> np.ndarray:
+    """(K_rotation, K_translation) matrix whose product with S is ``rotation_average(S)``."""
+    K = channel_count(J, L, max_order, "translation")
+    return rotation_average(np.eye(K)[:, :, None, None], J, L, max_order)[..., 0, 0].T
+
+
 class InvarianceStage:
     """What ``invariance=`` adds after (or instead of) the translation transform.
 
@@ -50,6 +56,7 @@ class InvarianceStage:
         self.J, self.shape, self.L, self.max_order = J, tuple(shape), L, max_order
         self.K = channel_count(J, L, max_order, self.invariance, self.angular_scales)
         self._reference: ReferenceInvariantScattering2D | None = None
+        self._average: np.ndarray | None = None
 
     @property
     def needs_maps(self) -> bool:
@@ -63,7 +70,13 @@ class InvarianceStage:
     def __call__(self, x: np.ndarray, plain: Callable[[np.ndarray], Any]) -> np.ndarray:
         """The variant's coefficients of the (B, M, N) batch ``x``; ``plain`` runs the engine."""
         if not self.needs_maps:
-            return rotation_average(np.asarray(plain(x)), self.J, self.L, self.max_order)
+            S = np.asarray(plain(x))
+            if self._average is None:
+                self._average = _averaging_matrix(self.J, self.L, self.max_order)
+            A = self._average.astype(S.dtype, copy=False)
+            # One small matrix product over the channel axis: the orbit average is linear.
+            flat = S.reshape(S.shape[0], S.shape[1], -1)
+            return np.matmul(A, flat).reshape((S.shape[0], self.K) + S.shape[2:])
         if self._reference is None:
             self._reference = ReferenceInvariantScattering2D(
                 self.J,

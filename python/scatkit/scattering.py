@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ._invariance import META_FIELDS_INVARIANT, InvarianceStage, check_invariance
 from ._validation import as_float_array, check_geometry, check_int
 from .backends import cuda_call, is_cuda_array, make_runner, resolve
 
@@ -29,6 +30,13 @@ class Scattering2D:
         One of :func:`scatkit.backends` names, or ``"auto"`` (the fastest available on the CPU).
     threads : int or None
         CPU threads for the native engine; ``None`` uses every core.
+    invariance : str, default "translation"
+        ``"translation"`` (Kymatio's transform), ``"rotation"`` (orbit average over the
+        angles), ``"roto-translation"`` (joint rigid-motion scattering) or
+        ``"roto-translation-separable"``; docs/transform.md section 7 defines them. The
+        roto-translation variants run on the CPU reference in float64 for now.
+    angular_scales : int, default 0
+        Angular wavelets K of the roto-translation variants; 0 takes the default (3 and 2).
 
     Calling the object on an array of shape ``(..., M, N)`` returns ``(..., K, M', N')`` in the
     input's precision (float32 or float64; integer input is computed in float32).
@@ -42,6 +50,8 @@ class Scattering2D:
         max_order: int = 2,
         backend: str = "auto",
         threads: int | None = None,
+        invariance: str = "translation",
+        angular_scales: int = 0,
     ) -> None:
         # Sizes and validity come from the engine, whichever backend computes the transform.
         self._geometry = check_geometry(J, shape, L, max_order)
@@ -53,6 +63,14 @@ class Scattering2D:
             threads = check_int("threads", threads, 1)
         self.threads = threads
         self.backend = resolve(backend, "cpu")
+        # Rotation and roto-translation variants (docs/transform.md section 7); None = plain.
+        invariance, angular_scales = check_invariance(invariance, angular_scales)
+        self._stage = None
+        if invariance != "translation":
+            self._stage = InvarianceStage(
+                self.J, self.shape, self.L, self.max_order, invariance, angular_scales
+            )
+        self.invariance, self.angular_scales = invariance, angular_scales
         self._runners: dict[np.dtype, Any] = {}
         self._meta: np.ndarray | None = None
         # Build the float32 plan now, as Kymatio builds its filters at construction: errors
@@ -63,7 +81,7 @@ class Scattering2D:
     @property
     def K(self) -> int:
         """Number of output channels."""
-        return self._geometry.K
+        return self._geometry.K if self._stage is None else self._stage.K
 
     def __len__(self) -> int:
         return self.K
@@ -88,17 +106,22 @@ class Scattering2D:
     def meta(self) -> dict[str, np.ndarray]:
         """Per-channel description: arrays 'order', 'j1', 'theta1', 'j2', 'theta2' (-1 = n/a)."""
         table = self.meta_table()
-        return {name: table[:, i].copy() for i, name in enumerate(META_FIELDS)}
+        fields = META_FIELDS if self._stage is None else META_FIELDS_INVARIANT
+        return {name: table[:, i].copy() for i, name in enumerate(fields)}
 
     def meta_table(self) -> np.ndarray:
         """Per-channel description as a (K, 5) int array: order, j1, theta1, j2, theta2."""
         # The backend's own table (the engine's schedule), kept when the first plan was built.
+        if self._stage is not None:
+            return self._stage.meta_table()
         return self._meta.copy()
 
     def __repr__(self) -> str:
         return (
             f"Scattering2D(J={self.J}, shape={self.shape}, L={self.L}, "
-            f"max_order={self.max_order}, backend={self.backend!r})"
+            f"max_order={self.max_order}, backend={self.backend!r}"
+            + ("" if self._stage is None else f", invariance={self.invariance!r}")
+            + ")"
         )
 
     # -- computation -------------------------------------------------------------------------
@@ -139,6 +162,11 @@ class Scattering2D:
                     f"{self.backend!r}; create it with backend='cuda' (or use "
                     f"scatkit.torch.Scattering2D for tensors)."
                 )
+            if self._stage is not None:
+                raise ValueError(
+                    f"invariance={self.invariance!r} is computed on the CPU only for now; pass "
+                    f"a NumPy array (or use invariance='translation' on the GPU)."
+                )
             return cuda_call(self._runner, x, self.shape, self.K, self.out_spatial_shape)
         arr = as_float_array(x)
         self._check_shape(arr.shape)
@@ -151,7 +179,7 @@ class Scattering2D:
         # should be reported as such, not as a failure to copy a huge input.
         run = self._runner(arr.dtype)
         x3 = np.ascontiguousarray(arr.reshape((batch,) + self.shape))
-        out = run(x3)
+        out = run(x3) if self._stage is None else self._stage(x3, run)
         return out.reshape(out_shape)
 
     # Pickling keeps the parameters and rebuilds plans lazily.
@@ -163,6 +191,8 @@ class Scattering2D:
             "max_order": self.max_order,
             "backend": self.backend,
             "threads": self.threads,
+            "invariance": self.invariance,
+            "angular_scales": self.angular_scales,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -173,4 +203,6 @@ class Scattering2D:
             state["max_order"],
             state["backend"],
             state["threads"] or None,
+            state.get("invariance", "translation"),
+            state.get("angular_scales", 0),
         )

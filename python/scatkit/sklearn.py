@@ -26,6 +26,8 @@ from sklearn.utils.validation import check_array, validate_data
 
 from ._validation import channel_table, check_geometry, check_int, check_params
 from .backends import resolve
+from .reference_invariance import channel_table as invariant_table
+from .reference_invariance import check_invariance
 from .scattering import Scattering2D
 
 __all__ = ["ScatteringTransformer", "LogCompression", "linear_baseline"]
@@ -125,6 +127,14 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         scikit-learn step. ``False``: it returns the maps ``(n_samples, K, M', N')``
         (``(n_samples, C, K, M', N')`` for C-channel input), which only estimators that
         accept n-dimensional input can take.
+    invariance : str, default "translation"
+        ``"translation"``, ``"rotation"``, ``"roto-translation"`` or
+        ``"roto-translation-separable"`` (see :class:`scatkit.Scattering2D`).
+    angular_scales : int, default 0
+        Angular wavelets of the roto-translation variants; 0 takes the variant's default.
+    spatial : {"map", "mean"}, default "map"
+        ``"map"`` keeps each channel's spatial map; ``"mean"`` averages it over space, which
+        together with a rotation invariance gives features invariant to rigid motions.
 
     Attributes
     ----------
@@ -154,6 +164,9 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         backend: str = "auto",
         threads: int | None = None,
         flatten: bool = True,
+        invariance: str = "translation",
+        angular_scales: int = 0,
+        spatial: str = "map",
     ) -> None:
         self.J = J
         self.shape = shape
@@ -162,6 +175,9 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         self.backend = backend
         self.threads = threads
         self.flatten = flatten
+        self.invariance = invariance
+        self.angular_scales = angular_scales
+        self.spatial = spatial
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -194,7 +210,14 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         """Validated engine parameters for images of per-sample ``shape``."""
         J, image, L, max_order = check_params(self.J, shape[-2:], self.L, self.max_order)
         threads = None if self.threads is None else check_int("threads", self.threads, 1)
-        return (J, image, L, max_order, resolve(self.backend, "cpu"), threads)
+        invariance, scales = check_invariance(self.invariance, self.angular_scales)
+        if self.spatial not in ("map", "mean"):
+            raise ValueError(f"spatial must be 'map' or 'mean', got {self.spatial!r}.")
+        return (J, image, L, max_order, resolve(self.backend, "cpu"), threads, invariance, scales)
+
+    @staticmethod
+    def _scattering(key: tuple) -> Scattering2D:
+        return Scattering2D(*key[:5], threads=key[5], invariance=key[6], angular_scales=key[7])
 
     def _validate_X(self, X: Any, reset: bool | None) -> np.ndarray:
         """Check X (2D flattened, 3D or 4D images); ``reset=None`` skips the fitted-state checks."""
@@ -263,9 +286,10 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
             shape = _infer_image_shape(X)
         self._as_images(X, shape)
         key = self._plan_key(shape)
-        scattering = Scattering2D(*key[:5], threads=key[5])
+        scattering = self._scattering(key)
         self.input_shape_ = shape
-        self.output_shape_ = shape[:-2] + (scattering.K,) + scattering.out_spatial_shape
+        spatial = scattering.out_spatial_shape if self.spatial == "map" else ()
+        self.output_shape_ = shape[:-2] + (scattering.K,) + spatial
         self._plan_cache = _PlanCache(key, scattering)
         return self
 
@@ -295,7 +319,9 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
                 out = cache.scattering(images)
         else:
             # Unfitted, or parameters changed by set_params after fit: a one-off plan.
-            out = Scattering2D(*key[:5], threads=key[5])(images)
+            out = self._scattering(key)(images)
+        if self.spatial == "mean":
+            out = out.mean(axis=(-2, -1))
         if flatten:
             out = out.reshape(out.shape[0], -1)
         return out
@@ -331,7 +357,16 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         g = check_geometry(self.J, shape[-2:], self.L, self.max_order)
         rows, cols = g.out_spatial_shape
         channel_names = []
-        for order, j1, t1, j2, t2 in channel_table(g).tolist():
+        invariance, scales = check_invariance(self.invariance, self.angular_scales)
+        if invariance != "translation":
+            # Variant channels: every field that applies, e.g. s2_j0_j1_d3_k0 (section 7.5).
+            table = invariant_table(g.J, g.L, g.max_order, invariance, scales)
+            for row in table.tolist():
+                fields = zip(("j", "t", "j", "t", "d", "k"), row[1:])
+                channel_names.append(
+                    f"s{row[0]}" + "".join(f"_{f}{v}" for f, v in fields if v >= 0)
+                )
+        for order, j1, t1, j2, t2 in channel_table(g).tolist() if not channel_names else ():
             name = f"s{order}"
             if order >= 1:
                 name += f"_j{j1}_t{t1}"
@@ -339,6 +374,8 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
                 name += f"_j{j2}_t{t2}"
             channel_names.append(name)
         pixel = [f"_y{y}_x{x}" for y in range(rows) for x in range(cols)]
+        if self.spatial == "mean":
+            pixel = [""]
         names = [c + p for c in channel_names for p in pixel]
         if len(shape) == 3:
             names = [f"c{c}_{n}" for c in range(shape[0]) for n in names]
@@ -404,6 +441,9 @@ def linear_baseline(
     max_iter: int = 1000,
     backend: str = "auto",
     threads: int | None = None,
+    invariance: str = "translation",
+    angular_scales: int = 0,
+    spatial: str | None = None,
 ) -> Pipeline:
     """Scattering features followed by a linear classifier, as one scikit-learn Pipeline.
 
@@ -427,6 +467,12 @@ def linear_baseline(
         ``LogCompression`` scale, in the input's intensity units.
     max_iter : int, default 1000
         Iteration limit of the classifier's solver.
+    invariance, angular_scales
+        Passed to :class:`ScatteringTransformer` (docs/transform.md section 7).
+    spatial : {"map", "mean"} or None, default None
+        ``None`` averages each channel over space with the rotation-invariant variants
+        ("rotation", "roto-translation"), for features invariant to rigid motions, and keeps
+        the maps otherwise; ``"map"`` and ``"mean"`` choose explicitly.
 
     Returns
     -------
@@ -445,8 +491,18 @@ def linear_baseline(
         normalise = "passthrough"
     else:
         raise ValueError(f"normalisation must be 'log' or 'none', got {normalisation!r}.")
+    if spatial is None:
+        spatial = "mean" if invariance in ("rotation", "roto-translation") else "map"
     scattering = ScatteringTransformer(
-        J=J, shape=shape, L=L, max_order=max_order, backend=backend, threads=threads
+        J=J,
+        shape=shape,
+        L=L,
+        max_order=max_order,
+        backend=backend,
+        threads=threads,
+        invariance=invariance,
+        angular_scales=angular_scales,
+        spatial=spatial,
     )
     return Pipeline(
         [

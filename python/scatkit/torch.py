@@ -15,7 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import _torch_fft
+from . import _torch_fft, _torch_invariance
+from ._invariance import _averaging_matrix
+from ._torch_invariance import joint_index as _joint_index
 from ._validation import Geometry, check_geometry, check_int, engine_geometry
 from .backends import cuda_execute, cuda_plan, cuda_status, current_stream, resolve
 from .scattering import Scattering2D as _NumpyScattering2D
@@ -175,6 +177,12 @@ class Scattering2D(nn.Module):
         Engine of the forward pass, see below.
     threads : int or None
         CPU threads of the native engine; ``None`` uses every core.
+    invariance : str, default "translation"
+        As :class:`scatkit.Scattering2D` (docs/transform.md section 7). "rotation" averages the
+        translation output with a fixed matrix; the roto-translation variants run in
+        differentiable ``torch.fft`` operations (autograd) on every device.
+    angular_scales : int, default 0
+        Angular wavelets of the roto-translation variants; 0 takes the variant's default.
 
     Notes
     -----
@@ -213,6 +221,8 @@ class Scattering2D(nn.Module):
         max_order: int = 2,
         backend: str = "auto",
         threads: int | None = None,
+        invariance: str = "translation",
+        angular_scales: int = 0,
     ) -> None:
         super().__init__()
         self._geometry = check_geometry(J, shape, L, max_order)
@@ -225,7 +235,16 @@ class Scattering2D(nn.Module):
             resolve(backend, "cuda" if backend == "cuda" else "cpu")
         self.backend = backend
         self.threads = 0 if threads is None else check_int("threads", threads, 1)
-        self._meta_source = _NumpyScattering2D(self.J, self.shape, self.L, self.max_order)
+        self._meta_source = _NumpyScattering2D(
+            self.J,
+            self.shape,
+            self.L,
+            self.max_order,
+            invariance=invariance,
+            angular_scales=angular_scales,
+        )
+        self.invariance = self._meta_source.invariance
+        self.angular_scales = self._meta_source.angular_scales
         arrays = _torch_fft.filter_arrays(self._geometry)
         self._filter_names: list[str] = []
         for r in range(self.J):
@@ -236,6 +255,18 @@ class Scattering2D(nn.Module):
         self.register_buffer("pad_rows", torch.from_numpy(rows), persistent=False)
         self.register_buffer("pad_cols", torch.from_numpy(cols), persistent=False)
         self._cast_cache: dict[tuple[torch.dtype, torch.device], list[torch.Tensor]] = {}
+        self._add_invariance_buffers()
+
+    def _add_invariance_buffers(self) -> None:
+        # Angular filters and the averaging matrix are float64 filters like the others; the
+        # joint-sequence indices are integer buffers that only follow the device.
+        g, inv, k = self._geometry, self.invariance, self.angular_scales
+        if inv == "rotation":
+            self._add_filter("rotation_average", _averaging_matrix(g.J, g.L, g.max_order))
+        elif inv != "translation":
+            self._add_filter("angular", _torch_invariance.angular_filter_bank(g, inv, k))
+            for name, a in zip(("joint_s", "joint_r", "joint_flip"), _joint_index(g.L)):
+                self.register_buffer(name, torch.from_numpy(a), persistent=False)
 
     def _add_filter(self, name: str, array: np.ndarray) -> None:
         self.register_buffer(name, torch.from_numpy(array), persistent=False)
@@ -245,7 +276,7 @@ class Scattering2D(nn.Module):
     @property
     def K(self) -> int:
         """Number of output channels."""
-        return self._geometry.K
+        return self._meta_source.K
 
     def __len__(self) -> int:
         return self.K
@@ -272,6 +303,7 @@ class Scattering2D(nn.Module):
         return (
             f"J={self.J}, shape={self.shape}, L={self.L}, max_order={self.max_order}, "
             f"backend={self.backend!r}"
+            + ("" if self.invariance == "translation" else f", invariance={self.invariance!r}")
         )
 
     # -- device and dtype moves ------------------------------------------------------------------
@@ -348,6 +380,21 @@ class Scattering2D(nn.Module):
         self._check_input(x)
         lead = tuple(x.shape[:-2])
         x3 = x.reshape((-1,) + self.shape).contiguous()
+        filters = self._filters_for(x.dtype, x.device)
+        if self.invariance.startswith("roto-translation"):
+            out = _torch_invariance.roto_translation(
+                x3,
+                filters[:-1],
+                (self.pad_rows, self.pad_cols),
+                self._geometry,
+                self.invariance,
+                self.angular_scales,
+                filters[-1],
+                (self.joint_s, self.joint_r, self.joint_flip),
+            )
+            return out.reshape(lead + (self.K,) + self.out_spatial_shape)
+        if self.invariance == "rotation":
+            filters = filters[:-1]
         native = self._uses_engine(x.device)
         out = _ScatteringFunction.apply(
             x3,
@@ -356,6 +403,9 @@ class Scattering2D(nn.Module):
             native,
             self.pad_rows,
             self.pad_cols,
-            *self._filters_for(x.dtype, x.device),
+            *filters,
         )
+        if self.invariance == "rotation":
+            A = self._filters_for(x.dtype, x.device)[-1]
+            out = torch.matmul(A, out.reshape(out.shape[0], out.shape[1], -1))
         return out.reshape(lead + (self.K,) + self.out_spatial_shape)
