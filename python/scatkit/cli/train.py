@@ -46,6 +46,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:n]")
     p.add_argument("--threads", default="auto", help="CPU threads ('auto': idle cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    r = p.add_argument_group("ImageNet-style class folders (streamed from disk)")
+    r.add_argument("--train-root", help="training class folders (enables the folder recipe)")
+    r.add_argument("--test-root", help="evaluation class folders (same classes)")
+    r.add_argument("--crop", type=int, default=224, help="crop size of the recipe (default 224)")
+    r.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
     p.set_defaults(func=cmd_train)
 
 
@@ -64,6 +69,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     group = ddp.init(args.device)  # under torchrun: join the process group
     try:
+        if args.train_root or args.test_root:
+            return _train_folders(args)
         return _train(args, group)
     finally:
         ddp.finish()
@@ -73,7 +80,7 @@ def _train(args: argparse.Namespace, group: Any) -> int:
     from ..models import build_model, count_parameters, is_hybrid
     from ..training import TrainConfig, fit, seed_everything
 
-    ds = load_dataset(args.dataset, args.root, parse_size(args.size), args.color)
+    ds = load_dataset(args.dataset, args.root, parse_size(args.size), args.color, args.max_pixels)
     if args.subset is not None:
         ds = ds.balanced_train(args.subset, seed=args.seed)
     lr = args.lr if args.lr is not None else (0.05 if args.optimizer == "sgd" else 1e-3)
@@ -155,4 +162,43 @@ def _train(args: argparse.Namespace, group: Any) -> int:
             f"(loss {final['val_loss']:.4f}, n={len(ds.y_test)})"
         )
     print(f"checkpoint: {ckpt}\nmetrics: {out_dir / 'metrics.csv'}, {out_dir / 'metrics.json'}")
+    return 0
+
+
+def _train_folders(args: argparse.Namespace) -> int:
+    from ..distributed.imagenet import train_folders
+
+    if not (args.train_root and args.test_root):
+        raise CLIError("the folder recipe needs both --train-root and --test-root.")
+    out_dir = Path(args.out_dir).expanduser() if args.out_dir else Path("runs") / args.model
+    ckpt = Path(args.checkpoint).expanduser() if args.checkpoint else out_dir / "checkpoint.pt"
+    if ckpt.exists() and not args.resume and not args.overwrite:
+        raise CLIError(f"{ckpt} exists; pass --resume to continue it or --overwrite to start over.")
+
+    def report(row: dict[str, float]) -> None:
+        print(
+            f"epoch {int(row['epoch']):>3}  loss {row['train_loss']:.4f}  test top-1 "
+            f"{fmt_pct(row['top1'])}  top-5 {fmt_pct(row['top5'])}  ({row['seconds']:.1f} s)",
+            flush=True,
+        )
+
+    rows = train_folders(
+        args.model,
+        args.train_root,
+        args.test_root,
+        crop=args.crop,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr if args.lr is not None else 0.1,
+        seed=args.seed,
+        workers=args.workers,
+        device=args.device,
+        checkpoint=ckpt,
+        resume=args.resume,
+        model_kwargs=_model_kwargs(args),
+        on_epoch=report,
+    )
+    if rows:
+        print(f"top-1 {fmt_pct(rows[-1]['top1'])}, top-5 {fmt_pct(rows[-1]['top5'])}")
+    print(f"checkpoint: {ckpt}")
     return 0
