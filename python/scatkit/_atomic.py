@@ -48,9 +48,14 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         _fsync_file(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+            # A failed write (a full disk, a quota) names no file; say which one it was.
+            raise OSError(
+                exc.errno, f"{exc.strerror or exc}; {target} was not written", None
+            ) from exc
         raise
     _fsync_folder(target.parent)
 

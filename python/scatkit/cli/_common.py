@@ -27,8 +27,14 @@ def fmt_pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def load_dataset(name: str, root: str | None, size: tuple[int, int] | None, color: bool) -> Any:
-    """Load a named dataset; ``folder`` needs ``root``."""
+def load_dataset(
+    name: str,
+    root: str | None,
+    size: tuple[int, int] | None,
+    color: bool,
+    max_pixels: int | None = None,
+) -> Any:
+    """Load a named dataset; ``folder`` needs ``root`` (and takes ``max_pixels``)."""
     from .. import datasets
 
     key = name.strip().lower()
@@ -43,6 +49,8 @@ def load_dataset(name: str, root: str | None, size: tuple[int, int] | None, colo
         if root is None:
             raise CLIError("dataset 'folder' needs --root PATH (a folder of class sub-folders).")
         kwargs.update(root=root, size=size, grayscale=not color)
+        if max_pixels is not None:
+            kwargs["max_pixels"] = max_pixels
     ds = datasets.load(key, **kwargs)
     for skipped in ds.skipped:
         eprint(f"scatkit: skipped unreadable image {skipped}")

@@ -44,3 +44,27 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--color", action="store_true", help="keep RGB for folder images (default: grayscale)"
     )
+    add_max_pixels_option(p)
+
+
+def add_max_pixels_option(p: argparse.ArgumentParser) -> None:
+    """``--max-pixels``: the largest width x height an image file may declare."""
+    p.add_argument(
+        "--max-pixels",
+        type=parse_max_pixels,
+        default=None,
+        metavar="N",
+        help="skip image files whose header declares more than N pixels, before decoding "
+        "them (default 100000000)",
+    )
+
+
+def parse_max_pixels(value: str) -> int:
+    """``--max-pixels N``: a positive integer (``1e8`` and ``100_000_000`` also read)."""
+    try:
+        n = float(value) if any(c in value for c in ".eE") else int(value)
+    except ValueError:
+        n = 0
+    if not n >= 1 or n != int(n):
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return int(n)

@@ -45,7 +45,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     root = args.root or extra.get("root")
     size = parse_size(args.size) if args.size else parse_size(extra.get("size"))
     color = args.color or bool(extra.get("color"))
-    ds = load_dataset(name, root, size, color)
+    ds = load_dataset(name, root, size, color, args.max_pixels)
     model = model_from_spec(spec)
     model.load_state_dict(ckpt["model"])
     if tuple(ds.image_shape) not in (tuple(spec["input_shape"]), tuple(spec["input_shape"][1:])):
