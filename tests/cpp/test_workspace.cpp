@@ -24,14 +24,14 @@ using scatkit::detail::WorkspaceSizes;
 
 namespace {
 
-Schedule schedule(size_t rows, size_t cols, int J, int L, int max_order) {
+Config config(size_t rows, size_t cols, int J, int L, int max_order) {
   Config c;
-  c.rows = rows;
-  c.cols = cols;
-  c.J = J;
-  c.L = L;
-  c.max_order = max_order;
-  return make_schedule(c);
+  c.rows = rows, c.cols = cols, c.J = J, c.L = L, c.max_order = max_order;
+  return c;
+}
+
+Schedule schedule(size_t rows, size_t cols, int J, int L, int max_order) {
+  return make_schedule(config(rows, cols, J, L, max_order));
 }
 
 }  // namespace
@@ -92,12 +92,7 @@ TEST_CASE(plan_reports_workspace_and_filters) {
   // One worker: Plan::workspace_bytes() is the sized workspace plus the prepared filters. The
   // plan runs the baseline variant, whose vectors (and so fold layouts) are this test's.
   for (int order : {1, 2}) {
-    Config c;
-    c.rows = 60;
-    c.cols = 62;
-    c.J = 3;
-    c.L = 6;
-    c.max_order = order;
+    Config c = config(60, 62, 3, 6, order);
     c.threads = 1;
     c.engine.cpu_isa = scatkit::CpuIsa::Baseline;
     const Schedule s = make_schedule(c);
