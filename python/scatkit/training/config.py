@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("cosine", "step", "constant")
-AUGMENTATIONS = ("none", "shift", "shift-flip")
+AUGMENTATIONS = ("auto", "none", "shift", "shift-flip", "crop-flip", "affine", "elastic")
+
+#: With ``epochs=None`` a run lasts at least this many optimiser steps ...
+MIN_STEPS = 1500
+#: ... and at least this many epochs (see :meth:`TrainConfig.resolve_epochs`).
+MIN_EPOCHS = 30
 
 
 def check_seed(seed: object) -> None:
@@ -22,14 +27,21 @@ class TrainConfig:
 
     ``lr`` is the peak learning rate; ``schedule`` is ``"cosine"`` (to zero over all
     steps), ``"step"`` (times ``gamma`` every ``step_epochs``) or ``"constant"``.
-    ``augment`` (``"none"``, ``"shift"``: random translations of up to ``shift`` pixels
-    with reflected borders, ``"shift-flip"``: plus horizontal flips) only applies to
-    raw images. ``threads`` sets PyTorch's CPU threads during the run (None: unchanged;
-    see :func:`scatkit.training.auto_threads`).
+    ``epochs=None`` (the default) follows the data size: enough epochs for
+    :data:`MIN_STEPS` optimiser steps and at least :data:`MIN_EPOCHS` epochs (see
+    :meth:`resolve_epochs`), so 100 images get as many updates as 1,000.
+    ``augment`` names a transform of raw images (see :mod:`scatkit.training.augment`);
+    ``"auto"`` (the default) picks one from the image shape for raw images and none for
+    precomputed features. A hybrid trained on raw images with augmentation scatters
+    every augmented batch on the fly. ``threads`` sets PyTorch's (and the scattering
+    engine's) CPU threads during the run (None: unchanged; see
+    :func:`scatkit.training.auto_threads`). Validation data are evaluated every
+    ``eval_every`` epochs and after the last (None: about 20 times per run; the rows
+    of other epochs hold None).
     """
 
-    epochs: int = 10
-    batch_size: int = 64
+    epochs: int | None = None
+    batch_size: int = 32
     lr: float = 0.05
     optimizer: str = "sgd"
     momentum: float = 0.9
@@ -38,16 +50,19 @@ class TrainConfig:
     step_epochs: int = 10
     gamma: float = 0.2
     seed: int = 0
-    augment: str = "none"
+    augment: str = "auto"
     shift: int = 2
     device: str = "auto"
     threads: int | None = None
     progress: bool = True
     eval_batch_size: int = 256
+    eval_every: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "step_epochs", "eval_batch_size"):
+        for name in ("epochs", "batch_size", "step_epochs", "eval_batch_size", "eval_every"):
             value = getattr(self, name)
+            if name in ("epochs", "eval_every") and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         check_seed(self.seed)
@@ -66,3 +81,10 @@ class TrainConfig:
             raise ValueError(f"threads must be None or a positive integer, got {self.threads!r}.")
         if isinstance(self.shift, bool) or not isinstance(self.shift, int) or self.shift < 0:
             raise ValueError(f"shift must be a non-negative integer, got {self.shift!r}.")
+
+    def resolve_epochs(self, n_train: int) -> int:
+        """Epochs of a run on ``n_train`` samples: ``epochs``, or the data-sized budget."""
+        if self.epochs is not None:
+            return self.epochs
+        steps_per_epoch = max(1, math.ceil(n_train / self.batch_size))
+        return max(MIN_EPOCHS, math.ceil(MIN_STEPS / steps_per_epoch))

@@ -14,7 +14,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .. import __version__
-from .augment import augment
+from .augment import augment, auto_augment
 from .checkpoints import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .runtime import resolve_device, seed_everything, set_rng_state
@@ -97,6 +97,15 @@ def evaluate(
     return {"loss": float(loss), "accuracy": float(acc), "n": int(len(y))}
 
 
+@torch.no_grad()
+def _front_features(
+    model: nn.Module, X: torch.Tensor, batch_size: int, dev: torch.device
+) -> torch.Tensor:
+    model.to(dev)
+    out = [model.front(X[i : i + batch_size].to(dev)).cpu() for i in range(0, len(X), batch_size)]
+    return torch.cat(out)
+
+
 # -- training ---------------------------------------------------------------------------------
 @dataclass
 class History:
@@ -123,10 +132,10 @@ def _make_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
 class _Schedule:
     """Learning-rate factor as a function of the step; picklable via the scheduler state."""
 
-    def __init__(self, cfg: TrainConfig, steps_per_epoch: int) -> None:
+    def __init__(self, cfg: TrainConfig, steps_per_epoch: int, epochs: int) -> None:
         self.kind = cfg.schedule
         self.steps_per_epoch = steps_per_epoch
-        self.total_steps = cfg.epochs * steps_per_epoch
+        self.total_steps = epochs * steps_per_epoch
         self.step_epochs = cfg.step_epochs
         self.gamma = cfg.gamma
 
@@ -200,6 +209,11 @@ def fit(
     if not isinstance(cfg, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(cfg).__name__}.")
     module = _forward_module(model, inputs)
+    if cfg.augment == "auto":
+        # Features cannot be augmented; raw images get the transform their shape suggests.
+        shape = tuple(np.shape(X_train)[1:])
+        kind = "none" if inputs == "features" else auto_augment(shape, len(X_train))
+        cfg = replace(cfg, augment=kind)
     if cfg.augment != "none" and inputs == "features":
         raise ValueError(
             f"augment={cfg.augment!r} transforms raw images, but inputs='features' are "
@@ -214,6 +228,13 @@ def fit(
     previous_threads = torch.get_num_threads()
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
+    # A hybrid on raw images scatters every batch; the engine and PyTorch take turns, so
+    # the engine gets PyTorch's thread count instead of every core of a shared machine.
+    front = getattr(model, "front", None) if inputs == "images" else None
+    scattering = getattr(front, "scattering", None)
+    engine_threads = getattr(scattering, "threads", None)
+    if engine_threads is not None:
+        scattering.threads = torch.get_num_threads()
     try:
         return _fit(
             model,
@@ -234,6 +255,8 @@ def fit(
         )
     finally:
         torch.set_num_threads(previous_threads)
+        if engine_threads is not None:
+            scattering.threads = engine_threads
 
 
 def _fit(
@@ -266,11 +289,11 @@ def _fit(
     train_module = module if group is None else _ddp.wrap(module, group)
     n_local = len(Xt) if group is None else math.ceil(len(Xt) / group.world_size)
     steps_per_epoch = math.ceil(n_local / cfg.batch_size)
-    schedule = _Schedule(cfg, steps_per_epoch)
+    epochs = cfg.resolve_epochs(len(Xt))
+    schedule = _Schedule(cfg, steps_per_epoch, epochs)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     history = History()
     start_epoch = 0
-    epochs = cfg.epochs
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
 
     if resume and ckpt_path is not None and ckpt_path.is_file():
@@ -285,14 +308,14 @@ def _fit(
         # LambdaLR restores the schedule object's attributes too; set the length after it.
         scheduler.load_state_dict(ckpt["scheduler"])
         schedule.steps_per_epoch = steps_per_epoch
-        if int(ckpt["config"]["epochs"]) == cfg.epochs:
+        if ckpt["config"]["epochs"] == cfg.epochs:
             # Same run: keep its (possibly time-budget-lowered) length and schedule.
             epochs = int(ckpt["epochs"])
             schedule.total_steps = int(ckpt["total_steps"])
         else:
-            schedule.total_steps = cfg.epochs * steps_per_epoch
+            schedule.total_steps = epochs * steps_per_epoch
             history.notes.append(
-                f"resumed a {ckpt['epochs']}-epoch run with epochs={cfg.epochs}; the "
+                f"resumed a {ckpt['epochs']}-epoch run with epochs={epochs}; the "
                 "schedule now spans the new length"
             )
         start_epoch = int(ckpt["epoch"])
@@ -313,6 +336,12 @@ def _fit(
     }
     from tqdm.auto import tqdm
 
+    val_inputs = inputs
+    if has_val and inputs == "images" and hasattr(model, "head") and hasattr(model, "front"):
+        # A hybrid's validation images are scattered once, not at every evaluation.
+        Xv = _front_features(model, Xv, cfg.eval_batch_size, dev)
+        val_inputs = "features"
+    eval_every = cfg.eval_every or max(1, epochs // 20)
     epoch = start_epoch
     while epoch < epochs:
         t0 = time.perf_counter()
@@ -361,8 +390,10 @@ def _fit(
             "train_accuracy": correct / seen,
         }
         if has_val:
-            val = evaluate(model, Xv, yv, inputs, cfg.eval_batch_size, dev)
-            row["val_loss"], row["val_accuracy"] = val["loss"], val["accuracy"]
+            row["val_loss"] = row["val_accuracy"] = None
+            if epoch + 1 == epochs or (epoch + 1) % eval_every == 0:
+                val = evaluate(model, Xv, yv, val_inputs, cfg.eval_batch_size, dev)
+                row["val_loss"], row["val_accuracy"] = val["loss"], val["accuracy"]
         row["seconds"] = time.perf_counter() - t0
         if group is not None:  # every rank must take the same time-budget decision
             row["seconds"] = _ddp.all_max(row["seconds"], group)
