@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .._progress import PROGRESS_CHOICES
 from ._common import CLIError
 
 
@@ -68,3 +69,21 @@ def parse_max_pixels(value: str) -> int:
     if not n >= 1 or n != int(n):
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
     return int(n)
+
+
+def add_progress_option(p: argparse.ArgumentParser) -> None:
+    """``--progress auto|always|never`` and its older spelling ``--no-progress``."""
+    p.add_argument(
+        "--progress",
+        choices=PROGRESS_CHOICES,
+        default="auto",
+        help="progress bars: 'auto' (default) draws them on a terminal and otherwise prints "
+        "a plain line per epoch or every 10%% of the work; 'always' draws them anywhere; "
+        "'never' shows none",
+    )
+    p.add_argument("--no-progress", action="store_true", help="same as --progress never")
+
+
+def progress_choice(args: argparse.Namespace) -> str:
+    """The ``--progress`` value, with ``--no-progress`` read as ``never``."""
+    return "never" if getattr(args, "no_progress", False) else getattr(args, "progress", "auto")
