@@ -30,6 +30,7 @@ import numpy as np
 
 from . import __version__
 from ._atomic import atomic_path
+from ._progress import Progress, progress_bar
 from ._sources import (
     IMAGE_EXTENSIONS,
     Source,
@@ -228,7 +229,7 @@ def extract(
     restart: bool = False,
     overwrite: bool = False,
     keep_parts: bool = False,
-    progress: bool = False,
+    progress: Progress = False,
     log: Callable[[str], None] | None = None,
 ) -> ExtractResult:
     """Scattering features of every image of ``source``, written to ``output`` (.npz).
@@ -264,8 +265,10 @@ def extract(
         Replace an existing ``output`` (otherwise that is an error).
     keep_parts : bool
         Keep ``<output>.parts/`` after writing ``output``.
-    progress : bool
-        Show a progress bar on stderr.
+    progress : {"auto", "always", "never"} or bool
+        Progress on stderr: ``"auto"`` draws a bar on a terminal and prints a line every
+        10% of the images (or 30 s) elsewhere; ``"always"`` or True a bar, ``"never"`` or
+        False (the default) nothing.
     log : callable, optional
         Receives one line per notice: ignored files, a resume, each unreadable image.
 
@@ -330,7 +333,7 @@ def extract(
     n = len(src.names)
     n_chunks = (n + batch_size - 1) // batch_size
     computed, seconds, skipped = 0, 0.0, []
-    bar = tqdm(total=n, desc="extract", unit="img", disable=not progress, file=sys.stderr)
+    bar = progress_bar(progress, total=n, desc="extract", unit="img")
     for c in range(n_chunks):
         lo, hi = c * batch_size, min(n, (c + 1) * batch_size)
         path = _chunk_path(parts, c)

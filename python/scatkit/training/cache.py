@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import __version__
 from .._atomic import atomic_path
+from .._progress import Progress, progress_bar
 from ..scattering import Scattering2D
 
 #: Bumped when the layout of cached feature files changes.
@@ -89,12 +90,13 @@ def compute_scattering(
     max_order: int = 2,
     backend: str = "auto",
     batch_size: int = 256,
-    progress: bool = False,
+    progress: Progress = False,
     desc: str = "scattering",
 ) -> np.ndarray:
     """Scattering of every channel of ``images`` (N, [C,] H, W) -> (N, C*K, H', W') float32.
 
-    Runs :class:`scatkit.Scattering2D` in batches of ``batch_size`` images.
+    Runs :class:`scatkit.Scattering2D` in batches of ``batch_size`` images; ``progress``
+    ("auto", "always", "never" or a bool) is read as :func:`scatkit.extract.extract` reads it.
     """
     arr = _as_image_stack(images)
     if arr.ndim == 3:
@@ -103,9 +105,7 @@ def compute_scattering(
     S = Scattering2D(J, (H, W), L=L, max_order=max_order, backend=backend)
     out = np.empty((n, C * len(S)) + tuple(S.out_spatial_shape), dtype=np.float32)
     batch_size = max(1, int(batch_size))
-    from tqdm.auto import tqdm
-
-    with tqdm(total=n, desc=desc, unit="img", disable=not progress, leave=False) as bar:
+    with progress_bar(progress, total=n, desc=desc, unit="img", leave=False) as bar:
         for start in range(0, n, batch_size):
             stop = min(n, start + batch_size)
             out[start:stop] = S(arr[start:stop]).reshape((stop - start,) + out.shape[1:])
@@ -122,7 +122,7 @@ def cached_scattering(
     use_cache: bool = True,
     backend: str = "auto",
     batch_size: int = 256,
-    progress: bool = False,
+    progress: Progress = False,
     desc: str = "scattering",
 ) -> CachedFeatures:
     """Scattering features of ``images``, read from the on-disk cache when present.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._progress import check_progress
+
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("cosine", "step", "constant")
 AUGMENTATIONS = ("auto", "none", "shift", "shift-flip", "crop-flip", "affine", "elastic")
@@ -37,7 +39,9 @@ class TrainConfig:
     engine's) CPU threads during the run (None: unchanged; see
     :func:`scatkit.training.auto_threads`). Validation data are evaluated every
     ``eval_every`` epochs and after the last (None: about 20 times per run; the rows
-    of other epochs hold None).
+    of other epochs hold None). ``progress`` is ``"auto"`` (the default: a bar per epoch
+    on a terminal, otherwise one line per epoch on stderr), ``"always"`` or True (bars),
+    ``"never"`` or False (nothing).
     """
 
     epochs: int | None = None
@@ -54,7 +58,7 @@ class TrainConfig:
     shift: int = 2
     device: str = "auto"
     threads: int | None = None
-    progress: bool = True
+    progress: bool | str = "auto"
     eval_batch_size: int = 256
     eval_every: int | None = None
 
@@ -66,6 +70,7 @@ class TrainConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         check_seed(self.seed)
+        check_progress(self.progress)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
         for name, allowed in (

@@ -1,10 +1,11 @@
 """The training loop (:func:`fit`) and evaluation (:func:`evaluate`, :func:`predict_logits`).
 
 The loop runs on the CPU or on CUDA when present, seeds everything it uses, follows a
-per-step learning-rate schedule, shows tqdm progress bars, logs per-epoch metrics to
-CSV and JSON, and saves checkpoints after every epoch that :func:`fit` resumes from
-exactly. With ``inputs="features"`` only a hybrid model's head runs, on scattering
-features precomputed by :func:`scatkit.training.cached_scattering`.
+per-step learning-rate schedule, shows tqdm progress bars on a terminal (one line per
+epoch elsewhere, see :mod:`scatkit._progress`), logs per-epoch metrics to CSV and JSON,
+and saves checkpoints after every epoch that :func:`fit` resumes from exactly. With
+``inputs="features"`` only a hybrid model's head runs, on scattering features precomputed
+by :func:`scatkit.training.cached_scattering`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -23,6 +25,7 @@ import torch
 from torch import nn
 
 from .. import __version__
+from .._progress import progress_lines, progress_mode
 from .augment import augment, auto_augment
 from .checkpoints import load_checkpoint, save_checkpoint
 from .config import TrainConfig
@@ -146,6 +149,17 @@ class _Schedule:
         if self.kind == "step":
             return self.gamma ** (step // (self.step_epochs * self.steps_per_epoch))
         return 1.0
+
+
+def _epoch_line(row: dict[str, Any], epochs: int) -> str:
+    """The one line an epoch prints where no bar is drawn (a log file, CI output)."""
+    val = ""
+    if row.get("val_accuracy") is not None:
+        val = f", val loss {row['val_loss']:.4f}, val accuracy {row['val_accuracy']:.3f}"
+    return (
+        f"epoch {row['epoch']}/{epochs}: loss {row['train_loss']:.4f}, "
+        f"train accuracy {row['train_accuracy']:.3f}{val} ({row['seconds']:.1f} s)"
+    )
 
 
 def _write_logs(log_dir: Path, history: History, meta: dict[str, Any]) -> None:
@@ -356,7 +370,7 @@ def _fit(
             range(0, len(order), cfg.batch_size),
             desc=f"epoch {epoch + 1}/{epochs}",
             unit="batch",
-            disable=not (cfg.progress and main),
+            disable=not (main and progress_mode(cfg.progress)),
             leave=False,
         )
         for start in bar:
@@ -398,6 +412,8 @@ def _fit(
         if group is not None:  # every rank must take the same time-budget decision
             row["seconds"] = _ddp.all_max(row["seconds"], group)
         history.rows.append(row)
+        if main and progress_lines(cfg.progress):
+            print(_epoch_line(row, epochs), file=sys.stderr, flush=True)
         epoch += 1
 
         if max_seconds is not None and epoch == start_epoch + 1 and epoch < epochs:
