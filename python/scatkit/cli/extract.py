@@ -72,34 +72,39 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_extract)
 
 
+def _common(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments both outputs take, from the options."""
+    return {
+        "J": args.J,
+        "L": args.L,
+        "max_order": args.order,
+        "size": parse_size(args.size),
+        "resize": args.resize,
+        "color": args.color,
+        "backend": args.backend,
+        "threads": None if args.threads is None else parse_threads(args.threads),
+        "batch_size": args.batch_size,
+        "root": args.root,
+        "restart": args.restart,
+        "progress": not args.no_progress,
+        "log": lambda message: eprint(f"scatkit extract: {message}"),
+    }
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Scattering features of a folder of images or a named dataset, resumably, into an npz."""
+    """Scattering features of a folder of images or a named dataset, resumably."""
     from ..extract import extract
 
-    size = parse_size(args.size)
-    threads = None if args.threads is None else parse_threads(args.threads)
     if args.output.rstrip("/").endswith(".zarr"):
-        return _extract_store(args, size, threads)
+        return _extract_store(args)
     if args.dask or args.scheduler_file or args.dtype != "float32":
         raise CLIError("--dask, --scheduler-file and --dtype need a .zarr output (-o OUT.zarr).")
     result = extract(
         args.path,
         args.output,
-        args.J,
-        args.L,
-        args.order,
-        size=size,
-        resize=args.resize,
-        color=args.color,
-        backend=args.backend,
-        threads=threads,
-        batch_size=args.batch_size,
-        root=args.root,
-        restart=args.restart,
         overwrite=args.overwrite,
         keep_parts=args.keep_parts,
-        progress=not args.no_progress,
-        log=lambda message: eprint(f"scatkit extract: {message}"),
+        **_common(args),
     )
     skipped = result.skipped
     rate = f", {result.images_per_second:.0f} images/s" if result.compute_seconds > 0 else ""
@@ -107,16 +112,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
         f"wrote {result.output}: features {result.features_shape} (float32) from "
         f"{result.n_images} images{rate}; {len(skipped)} skipped"
     )
+    _report_skipped(skipped)
+    return 0
+
+
+def _report_skipped(skipped: list[tuple[str, str]]) -> None:
     if skipped:
         eprint(
             f"scatkit extract: {len(skipped)} image(s) skipped: "
             + "; ".join(f"{s} ({r})" for s, r in skipped[:5])
             + (" ..." if len(skipped) > 5 else "")
         )
-    return 0
 
 
-def _extract_store(args: argparse.Namespace, size: tuple[int, int] | None, threads: Any) -> int:
+def _extract_store(args: argparse.Namespace) -> int:
     from ..distributed import extract
 
     if args.dask and args.scheduler_file:
@@ -127,20 +136,8 @@ def _extract_store(args: argparse.Namespace, size: tuple[int, int] | None, threa
         args.path,
         args.output,
         args.dask or args.scheduler_file,
-        J=args.J,
-        L=args.L,
-        max_order=args.order,
-        size=size,
-        resize=args.resize,
-        color=args.color,
-        backend=args.backend,
-        threads=threads,
-        batch_size=args.batch_size,
         dtype=args.dtype,
-        root=args.root,
-        restart=args.restart,
-        progress=not args.no_progress,
-        log=lambda message: eprint(f"scatkit extract: {message}"),
+        **_common(args),
     )
     rate = f", {result.images_per_second:.0f} images/s" if result.computed_chunks else ""
     print(
@@ -148,4 +145,5 @@ def _extract_store(args: argparse.Namespace, size: tuple[int, int] | None, threa
         f"{result.n_images} images{rate}; {len(result.skipped)} skipped; "
         f"{result.computed_chunks} chunk(s) computed by this run"
     )
+    _report_skipped(result.skipped)
     return 0
