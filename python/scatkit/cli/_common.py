@@ -63,7 +63,7 @@ def hybrid_features(
     what: str,
     cache_dir: str | None,
     use_cache: bool,
-    progress: bool,
+    progress: bool | str,
     log: Any = print,
 ) -> np.ndarray:
     """Cached scattering features of ``X`` for a hybrid model's front, with one log line."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._progress import PROGRESS_CHOICES
+from .._progress import PROGRESS_CHOICES, progress_mode
 from ._common import CLIError
 
 
@@ -87,3 +87,8 @@ def add_progress_option(p: argparse.ArgumentParser) -> None:
 def progress_choice(args: argparse.Namespace) -> str:
     """The ``--progress`` value, with ``--no-progress`` read as ``never``."""
     return "never" if getattr(args, "no_progress", False) else getattr(args, "progress", "auto")
+
+
+def progress_bars(args: argparse.Namespace) -> bool:
+    """True where ``--progress`` draws bars; for training runs whose command prints the epochs."""
+    return progress_mode(progress_choice(args))

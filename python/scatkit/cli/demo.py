@@ -12,7 +12,13 @@ import numpy as np
 from .. import __version__
 from ..scattering import Scattering2D
 from ._common import eprint, fmt_pct, load_dataset, one_line
-from ._options import add_cache_options, parse_threads
+from ._options import (
+    add_cache_options,
+    add_progress_option,
+    parse_threads,
+    progress_bars,
+    progress_choice,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,18 +28,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dataset", choices=("mnist5k", "digits"), help="default mnist5k (digits with --quick)"
     )
-    p.add_argument("--epochs", type=int, default=20, help="hybrid epochs at most (default 20)")
+    p.add_argument("--epochs", type=int, help="hybrid epochs (default: the recipe's budget)")
     p.add_argument(
         "--seconds",
         type=float,
-        default=90.0,
-        help="time budget of the hybrid training (default 90)",
+        default=240.0,
+        help="time budget of the hybrid training (default 240; lowers the epochs)",
     )
     p.add_argument("--threads", default="auto", help="CPU threads for training ('auto')")
     p.add_argument("--backend", default="auto", help="scattering backend (default auto)")
     p.add_argument("--throughput-images", type=int, default=1000, help=argparse.SUPPRESS)
     add_cache_options(p, "feature cache folder (default ~/.cache/scatkit/features)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_option(p)
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.set_defaults(func=cmd_demo)
 
@@ -80,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         backend=args.backend,
-        progress=not args.no_progress,
+        progress=progress_choice(args),
     )
     F_train, F_test = feats.features[: len(ds.y_train)], feats.features[len(ds.y_train) :]
     how = "from cache" if feats.hit else f"computed in {feats.seconds:.1f} s"
@@ -108,45 +114,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"      on raw pixels:          {fmt_pct(acc_raw)} test accuracy ({t_raw:.1f} s)"
     )
 
-    # 3. A small hybrid network trained on the cached features.
+    # 3. The hybrid with the package's defaults: build_model's head, TrainConfig's recipe
+    # (step budget from the data size, augment="auto": every augmented batch is scattered).
     from ..models import build_model, count_parameters
     from ..training import TrainConfig, fit, seed_everything
 
     seed_everything(0)
-    width = 16 if args.quick else 64
-    model = build_model("scat-cnn", (H, W), ds.n_classes, J=J, width=width)
-    epochs = 10 if args.quick else args.epochs
-    cfg = TrainConfig(
-        epochs=epochs,
-        batch_size=64,
-        lr=0.05,
-        threads=threads,
-        seed=0,
-        progress=not args.no_progress,
-    )
-    budget = 1e9 if args.quick else args.seconds
+    model = build_model("scat-cnn", (H, W), ds.n_classes)
+    cfg = TrainConfig(epochs=args.epochs, threads=threads, seed=0, progress=progress_bars(args))
+    epochs = cfg.resolve_epochs(n_tr)
+    budget = None if args.quick else args.seconds
     print(
-        f"[3/3] Scat+CNN hybrid ({count_parameters(model):,} parameters), head trained on "
-        f"cached features, up to {epochs} epochs / {budget if not args.quick else '-'} s:"
+        f"[3/3] Scat+CNN hybrid ({count_parameters(model):,} parameters), default recipe: "
+        f"{epochs} epochs of batch {cfg.batch_size}, augmented images scattered on the fly"
+        + (f", at most {budget:.0f} s:" if budget else ":")
     )
 
     def report(row: dict[str, float]) -> None:
-        print(
-            f"      epoch {int(row['epoch']):>2}: loss {row['train_loss']:.3f}, test "
-            f"{fmt_pct(row['val_accuracy'])} ({row['seconds']:.1f} s)",
-            flush=True,
-        )
+        if row.get("val_accuracy") is not None:
+            print(
+                f"      epoch {int(row['epoch']):>3}: loss {row['train_loss']:.3f}, test "
+                f"{fmt_pct(row['val_accuracy'])} ({row['seconds']:.1f} s)",
+                flush=True,
+            )
 
     t0 = time.perf_counter()
     history = fit(
         model,
-        F_train,
+        ds.X_train,
         ds.y_train,
-        F_test,
+        ds.X_test,
         ds.y_test,
         cfg,
-        inputs="features",
-        max_seconds=None if args.quick else budget,
+        max_seconds=budget,
         on_epoch=report,
     )
     t_hybrid = time.perf_counter() - t0

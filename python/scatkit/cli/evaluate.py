@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from ._common import CLIError, eprint, fmt_pct, hybrid_features, load_dataset
-from ._options import add_cache_options, add_data_options, parse_size
+from ._options import (
+    add_cache_options,
+    add_data_options,
+    add_progress_option,
+    parse_size,
+    progress_choice,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_cache_options(p, "feature cache folder")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:n]")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_option(p)
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -58,7 +64,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if is_hybrid(model):
         log = eprint if args.json else print
         X = hybrid_features(
-            model, X, args.split, args.cache_dir, not args.no_cache, not args.no_progress, log
+            model, X, args.split, args.cache_dir, not args.no_cache, progress_choice(args), log
         )
         inputs = "features"
     metrics = evaluate(model, X, y, inputs, device=args.device)
