@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from ._common import CLIError, eprint, fmt_pct, hybrid_features, load_dataset
-from ._options import add_cache_options, add_data_options, parse_size, parse_threads
+from ._options import (
+    add_cache_options,
+    add_data_options,
+    add_progress_option,
+    parse_size,
+    parse_threads,
+    progress_bars,
+    progress_choice,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_cache_options(p, "feature cache folder")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:n]")
     p.add_argument("--threads", default="auto", help="CPU threads ('auto': idle cores)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_progress_option(p)
     r = p.add_argument_group("ImageNet-style class folders (streamed from disk)")
     r.add_argument("--train-root", help="training class folders (enables the folder recipe)")
     r.add_argument("--test-root", help="evaluation class folders (same classes)")
@@ -94,7 +102,7 @@ def _train(args: argparse.Namespace, group: Any) -> int:
         augment=args.augment,
         device=args.device,
         threads=parse_threads(args.threads),
-        progress=not args.no_progress,
+        progress=progress_bars(args),  # the epochs are printed by report() below
     )
     seed_everything(args.seed)
     model = build_model(args.model, ds.image_shape, ds.n_classes, **_model_kwargs(args))
@@ -116,7 +124,7 @@ def _train(args: argparse.Namespace, group: Any) -> int:
     )
     Xtr, Xte, inputs = ds.X_train, ds.X_test, "images"
     if use_features and is_hybrid(model):
-        cache = (args.cache_dir, not args.no_cache, cfg.progress)
+        cache = (args.cache_dir, not args.no_cache, progress_choice(args))
         Xtr = hybrid_features(model, ds.X_train, "train", *cache)
         Xte = hybrid_features(model, ds.X_test, "test", *cache)
         inputs = "features"
