@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from ._common import CLIError, eprint
-from ._options import parse_size, parse_threads
+from ._options import add_progress_option, parse_size, parse_threads, progress_choice
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--restart", action="store_true", help="discard a previous partial run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--keep-parts", action="store_true", help="keep the chunk folder afterwards")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_option(p)
     z = p.add_argument_group(".zarr output")
     z.add_argument(
         "--dtype",
@@ -86,7 +86,7 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "root": args.root,
         "restart": args.restart,
-        "progress": not args.no_progress,
+        "progress": progress_choice(args),
         "log": lambda message: eprint(f"scatkit extract: {message}"),
     }
 
