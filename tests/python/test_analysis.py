@@ -219,11 +219,9 @@ def test_organisation_per_channel_axis():
 
 
 # -- collect ----------------------------------------------------------------------------------
-torch = pytest.importorskip("torch")
-
-
 @pytest.fixture
 def small_model():
+    torch = pytest.importorskip("torch")
     from scatkit.models import build_model
 
     torch.manual_seed(0)
@@ -246,6 +244,8 @@ def test_collect_returns_the_natural_blocks(small_model):
     assert reps.shapes["head.features.3"] == (16, 4, 4)
     assert reps["logits"].shape == (20, 3)
     assert not reps.projections
+    import torch
+
     expected = small_model.eval()(torch.from_numpy(X)).detach().numpy()
     np.testing.assert_allclose(reps["logits"], expected, rtol=1e-5, atol=1e-6)
     assert small_model.training is False  # restored to the mode it was in
@@ -266,6 +266,23 @@ def test_collect_projects_above_max_dim(small_model, monkeypatch):
     sparse = analysis.collect(small_model, X, layers=["front"], max_dim=100)
     assert sparse.projections["front"]["kind"] == "sparse"
     assert sparse.projections["front"]["distortion_median"] < 0.3
+
+
+@pytest.mark.parametrize("d", [300, 5000])
+def test_random_projection_same_in_numpy_and_torch(d, monkeypatch):
+    torch = pytest.importorskip("torch")
+    import scatkit.analysis.projection as projection
+
+    monkeypatch.setattr(projection, "DENSE_LIMIT", 300 * 64)  # d = 5000 goes sparse
+    R = analysis.RandomProjection(d, 64, seed=3)
+    assert R.kind == ("gaussian" if d == 300 else "sparse")
+    a = np.random.default_rng(0).standard_normal((50, d)).astype(np.float32)
+    np.testing.assert_allclose(R(a), R.torch(torch.from_numpy(a)).numpy(), rtol=1e-4, atol=1e-4)
+    # Norms are kept in expectation: the mean squared norm ratio is close to 1.
+    ratio = np.sum(R(a) ** 2, 1) / np.sum(a**2, 1)
+    assert ratio.mean() == pytest.approx(1.0, abs=0.15)
+    assert 0 < analysis.jl_epsilon(50, 2000) < analysis.jl_epsilon(50, 500) < float("inf")
+    assert analysis.jl_epsilon(50, 32) == float("inf")  # too few dimensions for any bound
 
 
 def test_collect_rejects_unknown_layers(small_model):
@@ -298,3 +315,16 @@ def test_plots_write_png(tmp_path):
     for name, fig in files.items():
         fig.savefig(tmp_path / name)
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_importing_analysis_loads_no_heavy_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, scatkit, scatkit.analysis; "
+        "print(sorted(m for m in ('torch', 'sklearn', 'pandas', 'matplotlib', 'scipy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from .boundary import boundary_curve, knn_correct
 from .collect import Representations, collect, default_layers, scattering_layers
+from .geometry import contraction, layer_scale, separation
 from .intrinsic import twonn
-from .metrics import contraction, layer_metrics, layer_scale, linear_probe, separation
+from .metrics import layer_metrics, linear_probe
 from .neighbours import NeighbourSearch, search_recall
 from .organisation import channel_smoothness, organisation
 from .plots import plot_boundary_curves, plot_depth, plot_pca
-from .projection import jl_epsilon, pairwise_distortion, project
+from .projection import RandomProjection, jl_epsilon, pairwise_distortion, project
 
 __all__ = [
     "collect",
@@ -43,6 +44,7 @@ __all__ = [
     "plot_boundary_curves",
     "plot_pca",
     "project",
+    "RandomProjection",
     "jl_epsilon",
     "pairwise_distortion",
 ]

@@ -13,13 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .projection import (
-    gaussian_matrix,
-    jl_epsilon,
-    pairwise_distortion,
-    projection_kind,
-    sparse_entries,
-)
+from .projection import RandomProjection, jl_epsilon, pairwise_distortion
 
 #: How many samples' raw (unprojected) rows are kept to measure a projection's distortion.
 DISTORTION_SAMPLES = 256
@@ -46,11 +40,9 @@ class Representations(dict):
 
 
 class _Sink:
-    """Receives one layer's batches: flattens, projects above ``max_dim``, stores rows."""
+    """Receives one layer's batches (NumPy or torch): flattens, projects, stores rows."""
 
     def __init__(self, n: int, shape: tuple[int, ...], max_dim: int | None, seed: int) -> None:
-        import torch
-
         self.shape = shape
         d = int(np.prod(shape))
         self.d = d
@@ -59,52 +51,52 @@ class _Sink:
         self.raw: list[np.ndarray] = []
         self.kept_raw = 0
         self.keep_raw = 0
-        self.matrix: Any = None
-        self.kind = None
+        self.projection: RandomProjection | None = None
         if self.k < d:
-            self.kind = projection_kind(d, self.k)
+            self.projection = RandomProjection(d, self.k, seed)
             # Enough raw rows for a distortion estimate, but never more than 64 MB of them.
             self.keep_raw = min(n, DISTORTION_SAMPLES, max(16, (1 << 24) // d))
-            if self.kind == "gaussian":
-                self.matrix = torch.from_numpy(gaussian_matrix(d, self.k, seed))
-            else:
-                rows, cols, values = sparse_entries(d, self.k, seed)
-                index = torch.from_numpy(np.stack([cols, rows]))
-                self.matrix = torch.sparse_coo_tensor(
-                    index, torch.from_numpy(values), (self.k, d), check_invariants=True
-                ).coalesce()
-        self.seed = seed
 
-    def put(self, start: int, t: Any) -> None:
-        import torch
-
-        t = t.detach().reshape(t.shape[0], -1).float()
-        if self.matrix is not None:
-            if self.matrix.device != t.device:
-                self.matrix = self.matrix.to(t.device)
+    def put(self, start: int, batch: Any) -> None:
+        is_numpy = isinstance(batch, np.ndarray)
+        if is_numpy:
+            flat = np.asarray(batch, dtype=np.float32).reshape(len(batch), -1)
+        else:
+            flat = batch.detach().reshape(batch.shape[0], -1).float()
+        if self.projection is not None:
             if self.kept_raw < self.keep_raw:
-                take = min(self.keep_raw - self.kept_raw, t.shape[0])
-                self.raw.append(t[:take].cpu().numpy().copy())
+                take = min(self.keep_raw - self.kept_raw, flat.shape[0])
+                rows = flat[:take] if is_numpy else flat[:take].cpu().numpy()
+                self.raw.append(np.array(rows, dtype=np.float32))
                 self.kept_raw += take
-            if self.kind == "gaussian":
-                t = t @ self.matrix
-            else:
-                t = torch.sparse.mm(self.matrix, t.T).T
-        self.out[start : start + t.shape[0]] = t.cpu().numpy()
+            flat = self.projection(flat) if is_numpy else self.projection.torch(flat)
+        self.out[start : start + flat.shape[0]] = flat if is_numpy else flat.cpu().numpy()
 
     def info(self, n: int) -> dict[str, Any] | None:
-        if self.matrix is None:
+        if self.projection is None:
             return None
         info: dict[str, Any] = {
-            "kind": self.kind,
+            "kind": self.projection.kind,
             "from_dim": self.d,
             "to_dim": self.k,
-            "seed": self.seed,
+            "seed": self.projection.seed,
             "jl_eps": jl_epsilon(n, self.k),
         }
         raw = np.concatenate(self.raw)
         info.update(pairwise_distortion(raw, self.out[: len(raw)]))
         return info
+
+
+def _representations(sinks: dict[str, _Sink], n: int) -> Representations:
+    """The sinks' rows, in the order they were created (the order the layers ran)."""
+    reps = Representations()
+    for name, sink in sinks.items():
+        reps[name] = sink.out
+        reps.shapes[name] = sink.shape
+        info = sink.info(n)
+        if info is not None:
+            reps.projections[name] = info
+    return reps
 
 
 def default_layers(model: Any) -> list[str]:
@@ -239,8 +231,7 @@ def collect(
         raise ValueError("X holds no samples.")
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
-    sinks: dict[str, _Sink] = {}
-    order: list[str] = []
+    sinks: dict[str, _Sink] = {}  # insertion order: the order the layers first ran
     current = {"start": 0}
 
     def store(name: str, out: Any) -> None:
@@ -248,7 +239,6 @@ def collect(
             out = out[0]
         if name not in sinks:
             sinks[name] = _Sink(n, tuple(out.shape[1:]), max_dim, seed)
-            order.append(name)
         sinks[name].put(current["start"], out)
 
     handles = [
@@ -275,15 +265,7 @@ def collect(
     never = [w for w in wanted if w not in sinks]
     if never:
         raise ValueError(f"layer {never[0]!r} did not run in the model's forward pass.")
-    reps = Representations()
-    for name in order:
-        sink = sinks[name]
-        reps[name] = sink.out
-        reps.shapes[name] = sink.shape
-        info = sink.info(n)
-        if info is not None:
-            reps.projections[name] = info
-    return reps
+    return _representations(sinks, n)
 
 
 def scattering_layers(
@@ -312,8 +294,6 @@ def scattering_layers(
     Representations
         ``{"input", "order0", "order1", "order2"}`` (orders up to ``S.max_order``).
     """
-    import torch
-
     X = np.asarray(X, dtype=np.float32)
     n = len(X)
     if n == 0:
@@ -330,12 +310,5 @@ def scattering_layers(
         for name, part in parts.items():
             if name not in sinks:
                 sinks[name] = _Sink(n, part.shape[1:], max_dim, seed)
-            sinks[name].put(start, torch.from_numpy(np.ascontiguousarray(part)))
-    reps = Representations()
-    for name, sink in sinks.items():
-        reps[name] = sink.out
-        reps.shapes[name] = sink.shape
-        info = sink.info(n)
-        if info is not None:
-            reps.projections[name] = info
-    return reps
+            sinks[name].put(start, part)
+    return _representations(sinks, n)

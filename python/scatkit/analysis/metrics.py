@@ -17,137 +17,21 @@ from typing import Any
 import numpy as np
 
 from .boundary import boundary_curve, knn_correct
+from .geometry import contraction, quantiles, separation
 from .intrinsic import twonn
 from .neighbours import NeighbourSearch, search_recall
 from .projection import project
 
-QUANTILES = (0.1, 0.5, 0.9)
 
+def threadpool_limits(**kwargs: Any) -> Any:
+    """``threadpoolctl.threadpool_limits`` (a scikit-learn dependency), imported when used."""
+    from threadpoolctl import threadpool_limits as limits
 
-def layer_scale(Z: np.ndarray) -> float:
-    """``sqrt(trace Cov(Z))``, the root-mean-square distance of the points to their mean.
-
-    Dividing a layer by it makes the mean squared distance between two random points equal
-    to 2 in every layer; an isometry leaves it unchanged and a scaling by ``c`` multiplies it
-    by ``|c|``.
-    """
-    Z = np.asarray(Z, dtype=np.float64)
-    return float(np.sqrt(np.sum(np.var(Z, axis=0))))
-
-
-def _pairs(y: np.ndarray, n_pairs: int, same: bool, rng: np.random.Generator) -> np.ndarray:
-    """``n_pairs`` random pairs ``(i, j)``, ``i != j``, of the same or of different classes."""
-    order = np.argsort(y, kind="stable")
-    classes, start, size = np.unique(y[order], return_index=True, return_counts=True)
-    code = np.searchsorted(classes, y)
-    n = len(y)
-    ok = size[code] >= 2 if same else size[code] < n
-    if not ok.any():
-        return np.empty((0, 2), np.int64)
-    i = rng.choice(np.flatnonzero(ok), n_pairs)
-    c = code[i]
-    if same:
-        # A random other member of i's class: skip i's own slot in the sorted class block.
-        r = rng.integers(0, size[c] - 1)
-        pos_i = np.empty(n, np.int64)
-        pos_i[order] = np.arange(n)
-        slot = start[c] + r
-        slot += slot >= pos_i[i]
-        j = order[slot]
-    else:
-        # A random point outside i's class: a slot among the n - size[c] others.
-        r = rng.integers(0, n - size[c])
-        slot = r + np.where(r >= start[c], size[c], 0)
-        j = order[slot]
-    return np.stack([i, j], axis=1)
-
-
-def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
-    if len(values) == 0:
-        return (float("nan"),) * 3  # type: ignore[return-value]
-    q = np.quantile(values, QUANTILES)
-    return float(q[0]), float(q[1]), float(q[2])
-
-
-def contraction(
-    Z: np.ndarray,
-    X: np.ndarray,
-    y: np.ndarray,
-    n_pairs: int = 2000,
-    normalise: bool = True,
-    seed: int = 0,
-) -> dict[str, float]:
-    """Quantiles of ``||Z_i - Z_j|| / ||X_i - X_j||`` over random same- and other-class pairs.
-
-    Parameters
-    ----------
-    Z : ndarray (n, d)
-        The layer, ``Phi x``.
-    X : ndarray (n, d0)
-        The reference representation of the same points (usually the input).
-    y : ndarray (n,)
-        Classes.
-    n_pairs : int
-        Pairs drawn for each of the two kinds.
-    normalise : bool
-        Divide ``Z`` and ``X`` by their :func:`layer_scale` first, so layers of any scale
-        compare (the ratio is then 1 on average over pairs for a map that keeps the relative
-        geometry). ``False`` gives the raw ratio: a scaling by ``c`` gives ``c``.
-    seed : int
-        Seed of the pair sampling.
-
-    Returns
-    -------
-    dict
-        ``same_q10, same, same_q90, diff_q10, diff, diff_q90`` (``same`` and ``diff`` are
-        medians). Pairs at distance 0 in ``X`` are left out.
-    """
-    rng = np.random.default_rng(seed)
-    y = np.asarray(y)
-    sz = layer_scale(Z) if normalise else 1.0
-    sx = layer_scale(X) if normalise else 1.0
-    out: dict[str, float] = {}
-    for kind, same in (("same", True), ("diff", False)):
-        p = _pairs(y, n_pairs, same, rng)
-        dz = np.linalg.norm(np.asarray(Z[p[:, 0]], np.float64) - Z[p[:, 1]], axis=1)
-        dx = np.linalg.norm(np.asarray(X[p[:, 0]], np.float64) - X[p[:, 1]], axis=1)
-        ok = dx > 0
-        ratio = (dz[ok] / sz) / (dx[ok] / sx) if sz > 0 else np.zeros(ok.sum())
-        q10, med, q90 = _quantiles(ratio)
-        out.update({f"{kind}_q10": q10, kind: med, f"{kind}_q90": q90})
-    return out
-
-
-def separation(
-    search: NeighbourSearch, y: np.ndarray, dist: np.ndarray, idx: np.ndarray
-) -> np.ndarray:
-    """Per point: distance to the nearest other-class point over that to the nearest same-class.
-
-    Uses the neighbour graph ``(dist, idx)`` where it holds both kinds of neighbour, and a
-    search restricted to one class at a time for the points it does not cover. The ratio is
-    ``inf`` for a point alone in its class and ``nan`` when both distances are 0.
-    """
-    y = np.asarray(y)
-    same = y[idx] == y[:, None]
-    n = len(y)
-    rows = np.arange(n)
-    d_same = np.where(same.any(1), dist[rows, same.argmax(1)], np.inf)
-    d_other = np.where((~same).any(1), dist[rows, (~same).argmax(1)], np.inf)
-    for c in np.unique(y):
-        members = np.flatnonzero(y == c)
-        need_other = np.flatnonzero((y != c) & ~(~same).any(1))
-        d_other[need_other] = np.minimum(
-            d_other[need_other], search.nearest_in(members, need_other)
-        )
-        # Rare except with many classes: all of a point's k nearest are of other classes.
-        need_same = members[~same[members].any(1)]
-        d_same[need_same] = search.nearest_in(members, need_same)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return d_other / d_same
+    return limits(**kwargs)
 
 
 def linear_probe(
-    Z: np.ndarray, y: np.ndarray, cv: int = 3, max_iter: int = 200, seed: int = 0
+    Z: np.ndarray, y: np.ndarray, cv: int = 3, max_iter: int = 100, seed: int = 0
 ) -> float:
     """Mean cross-validated accuracy of a standardised logistic regression on ``Z``.
 
@@ -186,15 +70,41 @@ def _one_layer(
     if p["standardize"]:
         Z = _standardized(Z)
     ks = range(2, p["boundary_max_k"] + 1)
-    K = max(p["knn_k"], ks[-1], 2)
     search = NeighbourSearch(Z, p["search_dim"], p["seed"])
+    # The rest makes many small BLAS calls; with several BLAS threads on a busy machine they
+    # spin-wait (measured: the probe took 15 CPU-s with 2 threads, 0.7 with 1). scikit-learn's
+    # neighbour search parallelises with OpenMP and sets its own BLAS limit.
+    with threadpool_limits(limits=1, user_api="blas"):
+        row, curve = _measures(search, Z, X, y, p, ks)
+    row["seconds"] = time.perf_counter() - t0
+    return row, curve
+
+
+def _measures(
+    search: NeighbourSearch,
+    Z: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    p: dict[str, Any],
+    ks: range,
+) -> tuple[dict[str, Any], np.ndarray]:
+    K = max(p["knn_k"], ks[-1], 2)
     dist, idx = search.graph(K)
     labels = y[idx]
     curve = boundary_curve(labels, y, ks, p["tie_break"], p["self_vote"])
-    sep = separation(search, y, dist, idx)
+    n = len(y)
+    sample = p["separation_samples"]
+    points = None
+    if sample is not None and sample < n:
+        points = np.sort(np.random.default_rng(p["seed"]).choice(n, sample, replace=False))
+    sep = separation(search, y, dist, idx, points)
     con = contraction(Z, X, y, p["n_pairs"], p["normalise"], p["seed"])
-    probe_Z = Z if p["probe_dim"] is None else project(Z, p["probe_dim"], p["seed"])
-    sep_q = _quantiles(sep[np.isfinite(sep)])
+    probe_Z = Z
+    if p["probe_dim"] is not None:
+        # Projecting the search's projection is cheaper and just as random, when it is wider.
+        source = search.P if search.P.shape[1] >= p["probe_dim"] else Z
+        probe_Z = project(source, p["probe_dim"], p["seed"] + 1)
+    sep_q = quantiles(sep[np.isfinite(sep)])
     row = {
         "dim": Z.shape[1],
         "nn1_accuracy": float(np.mean(labels[:, 0] == y)),
@@ -212,7 +122,6 @@ def _one_layer(
         "intrinsic_dim": twonn(dist[:, 0], dist[:, 1]),
         "search_recall": search_recall(search, idx, seed=p["seed"]),
     }
-    row["seconds"] = time.perf_counter() - t0
     return row, curve
 
 
@@ -229,7 +138,8 @@ def layer_metrics(
     normalise: bool = True,
     standardize: bool = False,
     search_dim: int | None = 512,
-    probe_dim: int | None = 512,
+    probe_dim: int | None = 256,
+    separation_samples: int | None = 2000,
     cv: int = 3,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
@@ -268,6 +178,10 @@ def layer_metrics(
         Above this dimension, the linear probe runs on a random projection to ``probe_dim``
         dimensions (a linear classifier restricted to a random subspace: a lower bound of the
         full probe). ``None``: always the full layer.
+    separation_samples : int or None
+        ``separation`` is summarised over this many random points (default 2000; ``None``:
+        all). Its quantiles need few points, while each point the neighbour graph leaves
+        without an other-class neighbour costs a search over the other classes.
     cv : int
         Folds of the linear probe.
     seed : int
@@ -319,6 +233,7 @@ def layer_metrics(
         "standardize": standardize,
         "search_dim": search_dim,
         "probe_dim": probe_dim,
+        "separation_samples": separation_samples,
         "cv": cv,
         "seed": seed,
     }

@@ -28,13 +28,22 @@ def _search(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, 
 
 
 def exact_distances(Z: np.ndarray, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """``||Z[rows[i]] - Z[cand[i, j]]||`` for every candidate, in chunks of bounded memory."""
+    """``||Z[rows[i]] - Z[cand[i, j]]||`` for every candidate, in chunks of bounded memory.
+
+    Computed as ``sqrt(|a|^2 + |b|^2 - 2 a.b)`` so that only the candidates' rows are gathered
+    (the cost is that gather: one pass over ``cand.size`` rows of ``Z``).
+    """
     out = np.empty(cand.shape, np.float32)
+    sq = np.einsum("ij,ij->i", Z, Z, dtype=np.float64)
     per_row = max(1, cand.shape[1] * Z.shape[1])
     step = max(1, (1 << 23) // per_row)  # ~32 MB of gathered float32 rows per chunk
     for s in range(0, len(rows), step):
-        diff = Z[cand[s : s + step]] - Z[rows[s : s + step], None, :]
-        out[s : s + step] = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff))
+        r, c = rows[s : s + step], cand[s : s + step]
+        dots = np.einsum("mkd,md->mk", Z[c], Z[r], dtype=np.float64)
+        d2 = sq[r][:, None] + sq[c] - 2.0 * dots
+        out[s : s + step] = np.sqrt(np.maximum(d2, 0.0))
+    # Identical rows: the expansion leaves rounding noise where the distance is exactly 0.
+    out[cand == rows[:, None]] = 0.0
     return out
 
 
@@ -95,6 +104,8 @@ class NeighbourSearch:
         """
         if len(queries) == 0:
             return np.empty(0, np.float32)
+        if len(members) == 0:
+            return np.full(len(queries), np.inf, np.float32)
         k = 2 + self.extra
         dist, pos = _search(self.P[members], self.P[queries], k)
         dist, cand = _rerank(self.Z, queries, members[pos], dist, self.exact)

@@ -24,6 +24,7 @@ Two kinds of matrix:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -107,8 +108,59 @@ def _pair_distances(a: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(d2, 0.0))
 
 
+class RandomProjection:
+    """The seeded ``(d, k)`` projection of :func:`projection_kind`, for NumPy or torch batches.
+
+    The matrix depends only on ``(d, k, seed)``, so two layers of the same width, or two runs,
+    get the same one. Torch batches are projected on their own device (a copy of the matrix
+    is made there once), so only ``k`` values per sample leave a GPU.
+    """
+
+    def __init__(self, d: int, k: int, seed: int = 0) -> None:
+        self.d, self.k, self.seed = int(d), int(k), int(seed)
+        self.kind = projection_kind(self.d, self.k)
+        self._dense = gaussian_matrix(self.d, self.k, seed) if self.kind == "gaussian" else None
+        self._sparse: Any = None
+        self._torch: Any = None
+
+    def _entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return sparse_entries(self.d, self.k, self.seed)
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        """``a @ R`` for ``a`` of shape (m, d): float32 (m, k)."""
+        a = np.asarray(a, dtype=np.float32)
+        if self._dense is not None:
+            return a @ self._dense
+        if self._sparse is None:
+            from scipy import sparse
+
+            rows, cols, values = self._entries()
+            self._sparse = sparse.csr_matrix((values, (cols, rows)), shape=(self.k, self.d))
+        return np.asarray(self._sparse @ a.T, dtype=np.float32).T
+
+    def torch(self, t: Any) -> Any:
+        """``t @ R`` for a float torch tensor ``t`` of shape (m, d), on ``t``'s device."""
+        import torch
+
+        if self._torch is None or self._torch.device != t.device:
+            if self._dense is not None:
+                self._torch = torch.from_numpy(self._dense).to(t.device)
+            else:
+                rows, cols, values = self._entries()
+                R = torch.sparse_coo_tensor(
+                    torch.from_numpy(np.stack([cols, rows])),
+                    torch.from_numpy(values),
+                    (self.k, self.d),
+                    check_invariants=True,
+                )
+                self._torch = R.coalesce().to(t.device)
+        if self._dense is not None:
+            return t @ self._torch
+        return torch.sparse.mm(self._torch, t.T).T
+
+
 def project(Z: np.ndarray, k: int, seed: int = 0, chunk: int = 4096) -> np.ndarray:
-    """``Z @ R`` with the seeded matrix of :func:`projection_kind`, chunk by chunk of rows.
+    """``Z @ R`` with the seeded :class:`RandomProjection`, chunk by chunk of rows.
 
     Returns ``Z`` itself (as float32) when it has ``k`` columns or fewer.
     """
@@ -116,16 +168,8 @@ def project(Z: np.ndarray, k: int, seed: int = 0, chunk: int = 4096) -> np.ndarr
     n, d = Z.shape
     if d <= k:
         return Z
+    R = RandomProjection(d, k, seed)
     out = np.empty((n, k), np.float32)
-    if projection_kind(d, k) == "gaussian":
-        R = gaussian_matrix(d, k, seed)
-        for s in range(0, n, chunk):
-            np.matmul(Z[s : s + chunk], R, out=out[s : s + chunk])
-        return out
-    from scipy import sparse
-
-    rows, cols, values = sparse_entries(d, k, seed)
-    R = sparse.csr_matrix((values, (rows, cols)), shape=(d, k))
     for s in range(0, n, chunk):
-        out[s : s + chunk] = np.asarray(R.T @ Z[s : s + chunk].T).T
+        out[s : s + chunk] = R(Z[s : s + chunk])
     return out
