@@ -9,7 +9,6 @@ the scheduler. A task killed with its worker is rerun elsewhere and rewrites its
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, features
+from .._progress import Progress, check_progress, progress_bar, progress_mode
 from .._sources import Source, prepare_source, sub_source
 from .cluster import connect
 
@@ -108,7 +108,7 @@ def extract(
     dtype: str = "float32",
     root: str | os.PathLike | None = None,
     restart: bool = False,
-    progress: bool = False,
+    progress: Progress = False,
     log: Callable[[str], None] | None = None,
 ) -> StoreResult:
     """Scattering features of every image of ``source`` into the Zarr store ``store``.
@@ -131,8 +131,9 @@ def extract(
         Stored feature precision.
     restart : bool
         Replace a store written with other parameters instead of refusing.
-    progress : bool
-        Show a progress bar (Dask's on a terminal) and the dashboard link.
+    progress : {"auto", "always", "never"} or bool
+        As :func:`scatkit.extract.extract` reads it (Dask's bar on Dask); anything but
+        ``"never"``/False also prints the dashboard link.
     log : callable, optional
         Receives notices (skipped files, resume, dashboard link).
 
@@ -220,14 +221,10 @@ def extract(
 
 
 def _run_here(
-    job: dict[str, Any], parts: dict[int, Source], progress: bool, note: Callable[[str], None]
+    job: dict[str, Any], parts: dict[int, Source], progress: Progress, note: Callable[[str], None]
 ) -> None:
-    from tqdm.auto import tqdm
-
     total = sum(len(p.names) for p in parts.values())
-    with tqdm(
-        total=total, desc="extract", unit="img", disable=not progress, file=sys.stderr
-    ) as bar:
+    with progress_bar(progress, total=total, desc="extract", unit="img") as bar:
         for c, part in parts.items():
             run_chunk(job, c, part)
             bar.update(len(part.names))
@@ -237,14 +234,14 @@ def _run_on_dask(
     job: dict[str, Any],
     parts: dict[int, Source],
     client: Any,
-    progress: bool,
+    progress: Progress,
     note: Callable[[str], None],
 ) -> None:
-    from dask.distributed import wait
+    from dask.distributed import as_completed, wait
 
     client, close = connect(client)
     try:
-        if progress and client.dashboard_link:
+        if check_progress(progress) != "never" and client.dashboard_link:
             note(f"Dask dashboard: {client.dashboard_link}")
         futures = [
             client.submit(
@@ -252,10 +249,16 @@ def _run_on_dask(
             )
             for c, part in parts.items()
         ]
-        if progress and sys.stderr.isatty():
+        if progress_mode(progress):
             from dask.distributed import progress as dask_progress
 
             dask_progress(futures)
+        else:  # plain lines on a non-terminal, or nothing
+            sizes = {f.key: len(part.names) for f, part in zip(futures, parts.values())}
+            total = sum(sizes.values())
+            with progress_bar(progress, total=total, desc="extract", unit="img") as bar:
+                for f in as_completed(futures):
+                    bar.update(sizes[f.key])
         wait(futures)
         for f in futures:
             f.result()  # raises the first task's error here, with its traceback
