@@ -8,6 +8,7 @@
 // Every standard and shared header the code below the AVX2 switch uses is included here, above
 // it (see the comment there).
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -30,6 +31,7 @@
 #include "fft/fftw_plan.hpp"
 #include "filter_bank.hpp"
 #include "scatkit/detail/elementwise.hpp"
+#include "scatkit/errors.hpp"
 #include "schedule.hpp"
 #include "support.hpp"
 
@@ -72,8 +74,13 @@ class CpuBackend final : public Backend {
  public:
   CpuBackend(const Config& cfg, const Schedule& s) : s_(s) {
     const long P = s.P, Q = s.Q;
-    int nt = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::thread::hardware_concurrency());
-    nt_ = std::max(1, nt);
+    if (cfg.threads > max_threads()) {
+      throw InvalidArgument("threads=" + std::to_string(cfg.threads) + " is more than " +
+                            std::to_string(max_threads()) +
+                            ", the most this machine runs usefully (4 x its cores, at least 64, "
+                            "at most 1024); 0 picks the CPUs this process may use.");
+    }
+    nt_ = cfg.threads > 0 ? cfg.threads : default_threads();
 
     // Check memory before allocating anything large: every buffer a worker may need, and the
     // filters stored densely.
@@ -103,24 +110,36 @@ class CpuBackend final : public Backend {
     for (long p = 0; p < P; ++p) row_src_[p] = reflect_index(p - s.pad_top, s.M);
     for (long q = 0; q < Q; ++q) col_src_[q] = reflect_index(q - s.pad_left, s.N);
 
+    sizes_ = sizes;
     ws_.reserve(static_cast<size_t>(nt_));
     for (int t = 0; t < nt_; ++t) ws_.emplace_back(sizes);
     plans_.emplace(s, *filters_, nt_, ws_[0], fftw_planner_flags(cfg.engine.fftw_planner), split);
     for (auto& w : ws_) w.zero();
-    pool_ = std::make_unique<ThreadPool>(nt_);
+    for (auto& w : ws_) team_.push_back(&w);
+    if (nt_ > 1) process_pool(nt_);  // start the workers now rather than in the first execute
   }
 
+  ~CpuBackend() override {
+    for (auto& slot : spare_) delete slot.exchange(nullptr);
+  }
+
+  // Calls on one plan run at the same time. The first caller takes the plan's own workspaces
+  // (one per thread) and, when the process pool is free, its workers; a caller arriving while
+  // they are taken runs on its own thread with a spare workspace (made on first need, then
+  // reused), so concurrent callers neither wait for each other nor oversubscribe the cores.
   void execute(const void* in, void* out, size_t batch, std::uintptr_t) override {
     if (batch == 0) return;
-    // One plan owns one pool and one set of workspaces: concurrent callers take turns.
-    std::lock_guard<std::mutex> lock(exec_mutex_);
-    if (batch < static_cast<size_t>(nt_)) {
-      execute_split(static_cast<const T*>(in), static_cast<T*>(out), batch);
-      return;
-    }
-    Job job{this, static_cast<const T*>(in), static_cast<T*>(out), batch, {0}};
-    const int active = static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(nt_)));
-    pool_->run(&CpuBackend::run_job, &job, active);
+    const T* x = static_cast<const T*>(in);
+    T* y = static_cast<T*>(out);
+    run(batch, [&](Workspace<T>* const* ws, ThreadPool* pool, int workers) {
+      if (batch < static_cast<size_t>(workers)) {
+        execute_split(x, y, batch, ws, pool, workers);
+        return;
+      }
+      Job job{this, x, y, batch, ws, {0}};
+      dispatch(&CpuBackend::run_job, &job, pool,
+               static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(workers))));
+    });
   }
 
   size_t workspace_bytes() const override {
@@ -130,10 +149,11 @@ class CpuBackend final : public Backend {
 
   void execute_fft_only(size_t batch) override {
     if (batch == 0) return;
-    std::lock_guard<std::mutex> lock(exec_mutex_);
-    Job job{this, nullptr, nullptr, batch, {0}};
-    const int active = static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(nt_)));
-    pool_->run(&CpuBackend::run_fft_job, &job, active);
+    run(batch, [&](Workspace<T>* const* ws, ThreadPool* pool, int workers) {
+      Job job{this, nullptr, nullptr, batch, ws, {0}};
+      dispatch(&CpuBackend::run_fft_job, &job, pool,
+               static_cast<int>(std::min<size_t>(batch, static_cast<size_t>(workers))));
+    });
   }
 
  private:
@@ -142,13 +162,65 @@ class CpuBackend final : public Backend {
     const T* in;
     T* out;
     size_t batch;
+    Workspace<T>* const* ws;
     std::atomic<size_t> next;
   };
+
+  // Calls body(workspaces, pool, workers): the plan's team with the process pool when both are
+  // free (pool null and workers 1 when the pool is busy), else one spare workspace.
+  template <class Body>
+  void run(size_t batch, Body&& body) {
+    std::unique_lock<std::mutex> team(team_mutex_, std::try_to_lock);
+    if (team.owns_lock()) {
+      if (nt_ > 1 && batch > 0) {
+        const std::shared_ptr<ThreadPool> pool = process_pool(nt_);
+        std::unique_lock<std::mutex> lease = pool->try_acquire();
+        if (lease.owns_lock()) {
+          body(team_.data(), pool.get(), nt_);
+          return;
+        }
+      }
+      body(team_.data(), nullptr, 1);
+      return;
+    }
+    Workspace<T>* w = take_spare();
+    try {
+      body(&w, nullptr, 1);
+    } catch (...) {
+      give_spare(w);
+      throw;
+    }
+    give_spare(w);
+  }
+
+  static void dispatch(ThreadPool::Fn fn, void* ctx, ThreadPool* pool, int active) {
+    if (pool && active > 1)
+      pool->run(fn, ctx, active);
+    else
+      fn(ctx, 0);  // every job hands out its work through an atomic counter
+  }
+
+  // Spare workspaces live in a lock-free list of slots, so a fork() in the middle of a call on
+  // another thread cannot leave a lock held in the child.
+  Workspace<T>* take_spare() {
+    for (auto& slot : spare_)
+      if (Workspace<T>* w = slot.exchange(nullptr)) return w;
+    auto* w = new Workspace<T>(sizes_);
+    w->zero();
+    return w;
+  }
+  void give_spare(Workspace<T>* w) {
+    for (auto& slot : spare_) {
+      Workspace<T>* empty = nullptr;
+      if (slot.compare_exchange_strong(empty, w)) return;
+    }
+    delete w;
+  }
 
   static void run_job(void* ctx, int worker) {
     Job& job = *static_cast<Job*>(ctx);
     CpuBackend& self = *job.self;
-    Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
+    Workspace<T>& w = *job.ws[worker];
     const size_t in_stride = static_cast<size_t>(self.s_.M * self.s_.N);
     const size_t out_stride = self.s_.K * static_cast<size_t>(self.s_.out_rows * self.s_.out_cols);
     for (size_t i = job.next++; i < job.batch; i = job.next++)
@@ -159,7 +231,7 @@ class CpuBackend final : public Backend {
   static void run_fft_job(void* ctx, int worker) {
     Job& job = *static_cast<Job*>(ctx);
     CpuBackend& self = *job.self;
-    Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
+    Workspace<T>& w = *job.ws[worker];
     const int J = self.s_.J, L = self.s_.L;
     for (size_t i = job.next++; i < job.batch; i = job.next++) {
       self.plans_->r2c0.r2c(w.R.data(), w.H.data(), w.S.data());
@@ -341,13 +413,14 @@ class CpuBackend final : public Backend {
     const CpuBackend* self;
     const C<T>* X;
     T* out;
+    Workspace<T>* const* ws;
     std::atomic<int> next;
   };
 
   static void run_split_job(void* ctx, int worker) {
     SplitJob& job = *static_cast<SplitJob*>(ctx);
     const CpuBackend& self = *job.self;
-    Workspace<T>& w = self.ws_[static_cast<size_t>(worker)];
+    Workspace<T>& w = *job.ws[worker];
     const int J = self.s_.J, L = self.s_.L, tasks = J * L;
     for (int i = job.next++; i < tasks; i = job.next++) {
       const int j1 = i / L, t1 = i % L;
@@ -361,13 +434,14 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void execute_split(const T* in, T* out, size_t batch) {
+  void execute_split(const T* in, T* out, size_t batch, Workspace<T>* const* ws, ThreadPool* pool,
+                     int workers) {
     const size_t in_stride = static_cast<size_t>(s_.M * s_.N);
     const size_t out_stride = s_.K * static_cast<size_t>(s_.out_rows * s_.out_cols);
     for (size_t i = 0; i < batch; ++i) {
-      order0(in + i * in_stride, out + i * out_stride, ws_[0]);
-      SplitJob job{this, ws_[0].X.data(), out + i * out_stride, {0}};
-      pool_->run(&CpuBackend::run_split_job, &job, nt_);
+      order0(in + i * in_stride, out + i * out_stride, *ws[0]);
+      SplitJob job{this, ws[0]->X.data(), out + i * out_stride, ws, {0}};
+      dispatch(&CpuBackend::run_split_job, &job, pool, workers);
     }
   }
 
@@ -376,10 +450,12 @@ class CpuBackend final : public Backend {
   size_t per_thread_ = 0, filter_bytes_ = 0;
   std::optional<PreparedFilters<T>> filters_;
   std::vector<long> row_src_, col_src_;
-  mutable std::vector<Workspace<T>> ws_;
+  WorkspaceSizes sizes_;
+  std::vector<Workspace<T>> ws_;     // the team: one per thread, made with the plan
+  std::vector<Workspace<T>*> team_;  // pointers to ws_, as the jobs take them
+  std::mutex team_mutex_;            // held by the call using the team
+  std::array<std::atomic<Workspace<T>*>, 64> spare_{};
   std::optional<FftPlanSet<T>> plans_;
-  std::unique_ptr<ThreadPool> pool_;
-  std::mutex exec_mutex_;
 };
 
 }  // namespace

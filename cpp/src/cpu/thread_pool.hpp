@@ -1,8 +1,11 @@
-// A fixed pool of worker threads that runs one job at a time, without allocating per job.
+// Worker threads of the CPU engine: one pool per process, shared by every plan, rebuilt in a
+// forked child (whose copy of the pool has no threads), plus the default thread count (CPU
+// affinity and cgroup quota) and the upper limit on `threads`.
 #pragma once
 
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -10,7 +13,8 @@
 namespace scatkit {
 namespace detail {
 
-/// Runs fn(ctx, worker) on n workers, the calling thread being worker 0.
+/// Runs fn(ctx, worker) on n workers, the calling thread being worker 0. One job at a time:
+/// a caller first takes the pool with try_acquire() and keeps it until its run() returns.
 class ThreadPool {
  public:
   using Fn = void (*)(void* ctx, int worker);
@@ -33,7 +37,14 @@ class ThreadPool {
 
   int size() const { return n_; }
 
-  /// Runs the job on every worker and returns when all are done; rethrows the first exception.
+  /// The pool for one job, or an empty lock when another caller is running one: that caller
+  /// then does its work on its own thread instead of waiting (see CpuBackend::execute).
+  std::unique_lock<std::mutex> try_acquire() {
+    return std::unique_lock<std::mutex>(busy_, std::try_to_lock);
+  }
+
+  /// Runs the job on `active` workers and returns when all are done; rethrows the first
+  /// exception. The caller holds try_acquire()'s lock.
   void run(Fn fn, void* ctx, int active) {
     if (active > n_) active = n_;
     if (active < 1) active = 1;
@@ -92,6 +103,7 @@ class ThreadPool {
 
   int n_;
   std::vector<std::thread> workers_;
+  std::mutex busy_;  // held by the caller whose job the pool runs
   std::mutex m_;
   std::condition_variable cv_, done_cv_;
   unsigned long generation_ = 0;
@@ -102,6 +114,19 @@ class ThreadPool {
   int pending_ = 0;
   std::exception_ptr error_;
 };
+
+/// The process's pool with at least `threads` workers (cpu_dispatch.cpp). Every plan shares it;
+/// a larger request replaces it for later callers (running jobs keep theirs alive). In a child
+/// of fork() the parent's pool, whose threads did not survive, is abandoned and a new one built.
+std::shared_ptr<ThreadPool> process_pool(int threads);
+
+/// CPU threads a plan with threads = 0 uses: the CPUs this process may run on
+/// (sched_getaffinity), lowered to a cgroup CPU quota (cpu.max or cpu.cfs_quota_us) when one is
+/// set; at least 1.
+int default_threads();
+
+/// The largest `threads` a plan accepts: 4 x the machine's cores, at least 64, at most 1024.
+int max_threads();
 
 }  // namespace detail
 }  // namespace scatkit
