@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..training.config import AUGMENTATIONS
 from ._common import CLIError, eprint, fmt_pct, hybrid_features, load_dataset
 from ._options import (
     add_cache_options,
@@ -29,13 +30,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_data_options(p)
     p.add_argument("--model", default="scat-cnn", help="model name (default scat-cnn)")
     p.add_argument("--subset", type=int, help="class-balanced training subset of N images")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, help="epochs (default: as many as the data size needs)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, help="peak learning rate (default 0.05 sgd, 1e-3 adam)")
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
     p.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine")
-    p.add_argument("--augment", choices=("none", "shift", "shift-flip"), default="none")
+    p.add_argument(
+        "--augment",
+        choices=AUGMENTATIONS,
+        default="auto",
+        help="augmentation of raw images (default auto: affine warps for small or grayscale "
+        "images, crop+flip for colour images of 32 px or more; none on cached features)",
+    )
     p.add_argument("--J", type=int, help="scattering scales of hybrids / pooling stages of cnn")
     p.add_argument("--width", type=int, help="head width (scat-cnn, cnn, scat-resnet, resnet)")
     p.add_argument("--k", type=int, help="WRN widening factor (scat-wrn, wrn)")
@@ -114,6 +121,7 @@ def _train(args: argparse.Namespace, group: Any) -> int:
     if args.resume and not ckpt.exists():
         eprint(f"scatkit train: no checkpoint at {ckpt} yet; starting from scratch")
     # Under torchrun each process runs the scattering front on its own shard instead.
+    # An augmented hybrid scatters every augmented batch, so it trains on raw images.
     use_features = args.augment == "none" and not args.no_features and group is None
     if group is not None:
         print(f"torchrun: {group.world_size} processes ({group.backend}), rank 0 reports")
@@ -129,12 +137,16 @@ def _train(args: argparse.Namespace, group: Any) -> int:
         Xte = hybrid_features(model, ds.X_test, "test", *cache)
         inputs = "features"
     if is_hybrid(model) and inputs == "images":
-        print("training through the scattering front on raw images (augmentation needs them)")
+        print(
+            f"training through the scattering front on raw images (augment={args.augment}: "
+            "each augmented batch is scattered on the fly)"
+        )
 
     def report(row: dict[str, float]) -> None:
+        test = "-" if row.get("val_accuracy") is None else fmt_pct(row["val_accuracy"])
         print(
             f"epoch {int(row['epoch']):>3}  loss {row['train_loss']:.4f}  train "
-            f"{fmt_pct(row['train_accuracy'])}  test {fmt_pct(row['val_accuracy'])}  "
+            f"{fmt_pct(row['train_accuracy'])}  test {test}  "
             f"lr {row['lr']:.2g}  ({row['seconds']:.1f} s)",
             flush=True,
         )
@@ -195,7 +207,7 @@ def _train_folders(args: argparse.Namespace) -> int:
         args.train_root,
         args.test_root,
         crop=args.crop,
-        epochs=args.epochs,
+        epochs=args.epochs if args.epochs is not None else 10,
         batch_size=args.batch_size,
         lr=args.lr if args.lr is not None else 0.1,
         seed=args.seed,

@@ -10,6 +10,7 @@ from torch import nn
 from .hybrid import (
     ConvHead,
     as_image_batch,
+    auto_J,
     check_input_shape,
     check_positive_int,
     wrn_blocks_per_stage,
@@ -89,7 +90,7 @@ def _head_params(
 def matched_cnn(
     input_shape: Any = (1, 28, 28),
     num_classes: int = 10,
-    J: int = 2,
+    J: int | None = None,
     L: int = 8,
     max_order: int = 2,
     width: int = 64,
@@ -98,7 +99,9 @@ def matched_cnn(
     """The :class:`CNN` whose parameter count is closest to ``ScatCNN`` with the same arguments.
 
     Only ``front_width`` is searched (1 .. 1024); the head keeps the hybrid's ``width``.
+    ``J=None`` picks the hybrid's default (:func:`~scatkit.models.hybrid.auto_J`).
     """
+    J = auto_J(input_shape) if J is None else J
     target = _head_params(input_shape, num_classes, J, L, max_order, width)
 
     def params(front_width: int) -> int:

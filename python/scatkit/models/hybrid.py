@@ -62,6 +62,11 @@ def as_image_batch(x: torch.Tensor, input_shape: tuple[int, int, int]) -> torch.
     return x
 
 
+def auto_J(input_shape: Any) -> int:
+    """Scattering scales for a small-image hybrid: 2 from 16 pixels up, 1 below (8x8 digits)."""
+    return 2 if min(check_input_shape(input_shape)[1:]) >= 16 else 1
+
+
 class ScatteringFront(nn.Module):
     """Fixed 2D scattering of every input channel: (B, C, H, W) -> (B, C*K, H', W').
 
@@ -155,6 +160,25 @@ class HybridNet(nn.Module):
         return self.head(self.front(x))
 
 
+class LogScale(nn.Module):
+    """``log(1 + x / eps)``: compresses the heavy-tailed scattering coefficients."""
+
+    def __init__(self, eps: float = 0.01) -> None:
+        super().__init__()
+        self.eps = float(eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Log-compressed ``x`` (same shape)."""
+        return torch.log1p(torch.clamp(x, min=0) / self.eps)
+
+    def extra_repr(self) -> str:
+        return f"eps={self.eps}"
+
+
+#: Input normalisations of :class:`ConvHead`.
+HEAD_NORMS = ("bn", "log-bn", "none")
+
+
 class ConvHead(nn.Module):
     """Small CNN head: [input BN] -> conv -> conv -> [2x2 max pool] -> conv(2w) -> GAP -> fc.
 
@@ -175,10 +199,15 @@ class ConvHead(nn.Module):
         width: int = 64,
         dropout: float = 0.0,
         input_bn: bool = True,
+        norm: str = "bn",
     ) -> None:
         super().__init__()
+        if norm not in HEAD_NORMS:
+            raise ValueError(f"norm must be one of {HEAD_NORMS}, got {norm!r}.")
         layers: list[nn.Module] = []
-        if input_bn:
+        if input_bn and norm == "log-bn":
+            layers.append(LogScale())
+        if input_bn and norm != "none":
             layers.append(nn.BatchNorm2d(in_channels, affine=False, momentum=None))
         layers += [conv_bn_relu(in_channels, width), conv_bn_relu(width, width)]
         if min(spatial) >= 12:
@@ -202,8 +231,10 @@ class ScatCNN(HybridNet):
         ``(H, W)`` or ``(C, H, W)``.
     num_classes : int
         Number of output classes.
-    J, L, max_order : int
-        Scattering parameters; J=2 turns 28x28 into 7x7 and 32x32 into 8x8 maps.
+    J : int, optional
+        Scattering scales; None picks :func:`auto_J` (2: 28x28 becomes 7x7 maps).
+    L, max_order : int
+        Scattering parameters.
     width : int
         Channels of the first head convolutions (the last one has ``2*width``).
     dropout : float
@@ -214,12 +245,14 @@ class ScatCNN(HybridNet):
         self,
         input_shape: Any = (1, 28, 28),
         num_classes: int = 10,
-        J: int = 2,
+        J: int | None = None,
         L: int = 8,
         max_order: int = 2,
         width: int = 64,
         dropout: float = 0.0,
+        norm: str = "bn",
     ) -> None:
+        J = auto_J(input_shape) if J is None else J
         front = ScatteringFront(input_shape, J, L, max_order)
         head = ConvHead(
             front.out_channels,
@@ -227,6 +260,7 @@ class ScatCNN(HybridNet):
             check_positive_int("num_classes", num_classes, 2),
             check_positive_int("width", width),
             dropout,
+            norm=norm,
         )
         super().__init__(front, head)
 
@@ -236,7 +270,9 @@ class WRNHead(nn.Module):
 
     As in the hybrid of Oyallon, Belilovsky and Zagoruyko, the scattering replaces the
     first stage and the downsampling of a WRN-``depth``-``k``, so both remaining stages
-    work at the scattering resolution (8x8 for J=2 on 32x32 images).
+    work at the scattering resolution (8x8 for J=2 on 32x32 images). With
+    ``downsample=True`` (their STL-10 model, 24x24 maps from 96x96 images) the first
+    convolution has 32k channels and the last stage has stride 2.
     """
 
     def __init__(
@@ -246,14 +282,16 @@ class WRNHead(nn.Module):
         depth: int = 16,
         k: int = 8,
         dropout: float = 0.0,
+        downsample: bool = False,
     ) -> None:
         super().__init__()
         n = wrn_blocks_per_stage(depth)
         k = check_positive_int("k", k)
+        first = 32 * k if downsample else 16 * k
         self.input_bn = nn.BatchNorm2d(in_channels, affine=False, momentum=None)
-        self.conv = conv3x3(in_channels, 16 * k)
-        self.stage1 = wide_stage(16 * k, 32 * k, n, 1, dropout)
-        self.stage2 = wide_stage(32 * k, 64 * k, n, 1, dropout)
+        self.conv = conv3x3(in_channels, first)
+        self.stage1 = wide_stage(first, 32 * k, n, 1, dropout)
+        self.stage2 = wide_stage(32 * k, 64 * k, n, 2 if downsample else 1, dropout)
         self.bn = nn.BatchNorm2d(64 * k)
         self.classifier = Classifier(64 * k, num_classes)
         init_weights(self)
@@ -277,7 +315,9 @@ class ScatWRN(HybridNet):
     """Scattering + Wide ResNet (the CIFAR-10 hybrid of "Scaling the Scattering Transform").
 
     With the defaults, a 3x32x32 image gives 3*81 = 243 scattering channels at 8x8, then
-    batch norm and the WRN-16-8 body of :class:`WRNHead`.
+    batch norm and the WRN-16-8 body of :class:`WRNHead`. ``downsample=None`` picks the
+    paper's STL-10 head (:class:`WRNHead` with ``downsample=True``) when the scattering
+    maps are 16 pixels or more (96x96 STL-10 images give 24x24).
     """
 
     def __init__(
@@ -290,10 +330,18 @@ class ScatWRN(HybridNet):
         depth: int = 16,
         k: int = 8,
         dropout: float = 0.0,
+        downsample: bool | None = None,
     ) -> None:
         front = ScatteringFront(input_shape, J, L, max_order)
+        if downsample is None:
+            downsample = min(front.out_spatial) >= 16
         head = WRNHead(
-            front.out_channels, check_positive_int("num_classes", num_classes, 2), depth, k, dropout
+            front.out_channels,
+            check_positive_int("num_classes", num_classes, 2),
+            depth,
+            k,
+            dropout,
+            bool(downsample),
         )
         super().__init__(front, head)
 

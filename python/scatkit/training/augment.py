@@ -48,6 +48,18 @@ def auto_augment(input_shape: tuple[int, ...], n_train: int) -> str:
     return "affine"
 
 
+def auto_shift(kind: str, input_shape: tuple[int, ...]) -> int:
+    """Largest translation for ``kind`` on images of ``input_shape`` when none is given.
+
+    About 1/8 of the side for ``crop-flip`` (4 px at 32, as for CIFAR; capped at 8, the
+    STL-10 value at 96) and 1/14 for the others (2 px at 28, 1 px on 8x8 digits).
+    """
+    side = min(tuple(input_shape)[-2:])
+    if kind == "crop-flip":
+        return max(1, min(8, side // 8))
+    return max(1, side // 14)
+
+
 def _as_4d(x: torch.Tensor) -> torch.Tensor:
     if x.dim() < 3:
         raise ValueError(f"expected a batch (B, [C,] H, W), got shape {tuple(x.shape)}.")

@@ -34,9 +34,11 @@ class TrainConfig:
     :meth:`resolve_epochs`), so 100 images get as many updates as 1,000.
     ``augment`` names a transform of raw images (see :mod:`scatkit.training.augment`);
     ``"auto"`` (the default) picks one from the image shape for raw images and none for
-    precomputed features. A hybrid trained on raw images with augmentation scatters
-    every augmented batch on the fly. ``threads`` sets PyTorch's (and the scattering
-    engine's) CPU threads during the run (None: unchanged; see
+    precomputed features; ``shift`` is the largest translation in pixels (None: from
+    the image size, see :func:`scatkit.training.augment.auto_shift`). A hybrid trained
+    on raw images with augmentation scatters every augmented batch on the fly.
+    ``threads`` sets PyTorch's (and the scattering engine's) CPU threads during the run
+    (None: unchanged; see
     :func:`scatkit.training.auto_threads`). Validation data are evaluated every
     ``eval_every`` epochs and after the last (None: about 20 times per run; the rows
     of other epochs hold None). ``progress`` is ``"auto"`` (the default: a bar per epoch
@@ -55,7 +57,7 @@ class TrainConfig:
     gamma: float = 0.2
     seed: int = 0
     augment: str = "auto"
-    shift: int = 2
+    shift: int | None = None
     device: str = "auto"
     threads: int | None = None
     progress: bool | str = "auto"
@@ -84,8 +86,10 @@ class TrainConfig:
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
             raise ValueError(f"threads must be None or a positive integer, got {self.threads!r}.")
-        if isinstance(self.shift, bool) or not isinstance(self.shift, int) or self.shift < 0:
-            raise ValueError(f"shift must be a non-negative integer, got {self.shift!r}.")
+        if self.shift is not None and (
+            isinstance(self.shift, bool) or not isinstance(self.shift, int) or self.shift < 0
+        ):
+            raise ValueError(f"shift must be None or a non-negative integer, got {self.shift!r}.")
 
     def resolve_epochs(self, n_train: int) -> int:
         """Epochs of a run on ``n_train`` samples: ``epochs``, or the data-sized budget."""

@@ -26,7 +26,7 @@ from torch import nn
 
 from .. import __version__
 from .._progress import progress_lines, progress_mode
-from .augment import augment, auto_augment
+from .augment import augment, auto_augment, auto_shift
 from .checkpoints import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .runtime import resolve_device, seed_everything, set_rng_state
@@ -228,6 +228,8 @@ def fit(
         shape = tuple(np.shape(X_train)[1:])
         kind = "none" if inputs == "features" else auto_augment(shape, len(X_train))
         cfg = replace(cfg, augment=kind)
+    if cfg.shift is None:
+        cfg = replace(cfg, shift=auto_shift(cfg.augment, tuple(np.shape(X_train)[1:])))
     if cfg.augment != "none" and inputs == "features":
         raise ValueError(
             f"augment={cfg.augment!r} transforms raw images, but inputs='features' are "
