@@ -141,7 +141,9 @@ def channel_table(g: Geometry) -> np.ndarray:
 def as_float_array(x: Any, what: str = "input") -> np.ndarray:
     """Convert array-like input to a float32/float64 NumPy array, rejecting complex and objects.
 
-    float32 and float64 stay as they are; integers, booleans and float16 become float32.
+    float32 and float64 stay in their precision (in native byte order); integers, booleans and
+    float16 become float32; wider floats become float64. :func:`output_dtype` gives the dtype
+    the front ends return.
     """
     if hasattr(x, "__array__") or isinstance(x, (list, tuple, np.ndarray)):
         arr = np.asarray(x)
@@ -156,8 +158,21 @@ def as_float_array(x: Any, what: str = "input") -> np.ndarray:
         )
     if kind not in "fiub":
         raise TypeError(f"{what} must hold real numbers, got dtype {arr.dtype}.")
-    if arr.dtype == np.float64 or arr.dtype == np.float32:
-        return arr
+    if kind == "f" and arr.dtype.itemsize in (4, 8):
+        # Byte order belongs to the data, not its precision: big-endian float64 stays float64.
+        return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
     if kind == "f" and arr.dtype.itemsize > 8:
         return arr.astype(np.float64)
     return arr.astype(np.float32)
+
+
+def output_dtype(dtype: Any) -> np.dtype:
+    """The dtype every front end returns for real input of ``dtype`` (see the migration guide).
+
+    float32 and float64 (either byte order) give themselves in native order; float16 is computed
+    in float32 and returned as float16; integers and booleans give float32; wider floats float64.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize <= 8:
+        return dtype.newbyteorder("=")
+    return np.dtype(np.float64) if dtype.kind == "f" else np.dtype(np.float32)

@@ -260,6 +260,9 @@ class ReferenceScattering2D:
         Highest order computed.
     threads : int, default 0
         FFT threads when pyfftw is used; 0 means one per CPU core.
+    pre_pad : bool, default False
+        True: the input is already the padded (P, Q) grid (Kymatio's ``pre_pad``), so the
+        reflect padding is skipped.
 
     Attributes
     ----------
@@ -274,8 +277,10 @@ class ReferenceScattering2D:
         L: int = 8,
         max_order: int = 2,
         threads: int = 0,
+        pre_pad: bool = False,
     ) -> None:
         g = geometry(J, shape, L, max_order)
+        self.pre_pad = bool(pre_pad)
         self.J, self.shape, self.L, self.max_order = g.J, g.shape, g.L, g.max_order
         threads = check_int("threads", threads, 0)
         self.threads = threads if threads > 0 else (os.cpu_count() or 1)
@@ -318,7 +323,9 @@ class ReferenceScattering2D:
         """Write the coefficients of the (b, M, N) float64 batch ``x`` into ``out``."""
         M, N = self.shape
         pads = ((0, 0), _pad_widths(M, self.J), _pad_widths(N, self.J))
-        X = _fft2(np.pad(x, pads, mode="reflect").astype(np.complex128), self.threads)
+        if not self.pre_pad:
+            x = np.pad(x, pads, mode="reflect")
+        X = _fft2(x.astype(np.complex128), self.threads)
 
         out[:, 0] = self._low_pass(X, 0)
         second = 1 + self.J * self.L  # next order-2 channel; they all follow the order-1 ones
@@ -337,10 +344,9 @@ class ReferenceScattering2D:
     def __call__(self, x: Any) -> np.ndarray:
         """Scattering coefficients of ``x`` (B, M, N) as a float64 (B, K, M', N') array."""
         x = as_float_array(x)
-        if x.ndim != 3 or x.shape[1:] != self.shape:
-            raise ValueError(
-                f"input must have shape (B, {self.shape[0]}, {self.shape[1]}), got {x.shape}."
-            )
+        side = self.padded_shape if self.pre_pad else self.shape
+        if x.ndim != 3 or x.shape[1:] != side:
+            raise ValueError(f"input must have shape (B, {side[0]}, {side[1]}), got {x.shape}.")
         x = x.astype(np.float64)
         out = np.empty((x.shape[0], self.K) + self.out_spatial_shape, dtype=np.float64)
         P, Q = self.padded_shape

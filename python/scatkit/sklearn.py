@@ -217,7 +217,9 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _scattering(key: tuple) -> Scattering2D:
-        return Scattering2D(*key[:5], threads=key[5], invariance=key[6], angular_scales=key[7])
+        return Scattering2D(
+            *key[:4], backend=key[4], threads=key[5], invariance=key[6], angular_scales=key[7]
+        )
 
     def _validate_X(self, X: Any, reset: bool | None) -> np.ndarray:
         """Check X (2D flattened, 3D or 4D images); ``reset=None`` skips the fitted-state checks."""

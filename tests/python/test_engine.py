@@ -233,7 +233,10 @@ def test_threads_do_not_change_results(shape, batch, dtype, tol, rel_err, rng):
         (np.float64, np.float64),
         (np.int16, np.float32),
         (np.uint8, np.float32),
-        (np.float16, np.float32),
+        # Half precision is computed in float32 and returned as it came, as in every front end.
+        (np.float16, np.float16),
+        (np.dtype(">f8"), np.float64),
+        (np.dtype(">f4"), np.float32),
     ],
 )
 def test_output_dtype(dtype, expected):
