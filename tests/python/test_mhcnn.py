@@ -48,7 +48,7 @@ def test_mhcnn_builds_by_name_and_is_far_smaller_than_cnn(shape):
     assert model(torch.rand(3, *shape)).shape == (3, 10)
     # Matched depth: cnn has J=2 front stages and 3 head convolutions; mhcnn a stem and
     # 4 hierarchical layers, the first 2 downsampling.
-    cnn = build_model("cnn", shape, 10)
+    cnn = build_model("cnn", shape, 10, width=64)
     assert count_parameters(model) * 4 < count_parameters(cnn)
     again = model_from_spec(model.spec)
     assert count_parameters(again) == count_parameters(model)

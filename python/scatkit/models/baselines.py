@@ -93,7 +93,7 @@ def matched_cnn(
     J: int | None = None,
     L: int = 8,
     max_order: int = 2,
-    width: int = 64,
+    width: int = 32,
     dropout: float = 0.0,
 ) -> CNN:
     """The :class:`CNN` whose parameter count is closest to ``ScatCNN`` with the same arguments.

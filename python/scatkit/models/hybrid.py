@@ -236,7 +236,8 @@ class ScatCNN(HybridNet):
     L, max_order : int
         Scattering parameters.
     width : int
-        Channels of the first head convolutions (the last one has ``2*width``).
+        Channels of the first head convolutions (the last one has ``2*width``); 32 did as
+        well as 64 on validation splits of MNIST-5k at 100 images, at half the cost.
     dropout : float
         Dropout before the final linear layer.
     """
@@ -248,7 +249,7 @@ class ScatCNN(HybridNet):
         J: int | None = None,
         L: int = 8,
         max_order: int = 2,
-        width: int = 64,
+        width: int = 32,
         dropout: float = 0.0,
         norm: str = "bn",
     ) -> None:

@@ -12,7 +12,7 @@ SCHEDULES = ("cosine", "step", "constant")
 AUGMENTATIONS = ("auto", "none", "shift", "shift-flip", "crop-flip", "affine", "elastic")
 
 #: With ``epochs=None`` a run lasts at least this many optimiser steps ...
-MIN_STEPS = 1500
+MIN_STEPS = 1000
 #: ... and at least this many epochs (see :meth:`TrainConfig.resolve_epochs`).
 MIN_EPOCHS = 30
 
