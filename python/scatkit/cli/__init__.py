@@ -113,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             if debug
             else "run with --debug for the traceback and report it"
         )
+        detail = f": {one_line(str(exc))}" if str(exc).strip() else ""
         eprint(
-            f"{prog}: error: unexpected {type(exc).__name__}: {one_line(str(exc))} "
+            f"{prog}: error: unexpected {type(exc).__name__}{detail} "
             f"(likely a bug in scatkit: {what})"
         )
         return EXIT_ERROR
