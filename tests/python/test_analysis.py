@@ -230,7 +230,9 @@ def small_model():
 
 def test_collect_returns_the_natural_blocks(small_model):
     X = np.random.default_rng(0).standard_normal((20, 16, 16)).astype(np.float32)
-    reps = analysis.collect(small_model, X, batch_size=7, max_dim=None)
+    done = []
+    reps = analysis.collect(small_model, X, batch_size=7, max_dim=None, progress=done.append)
+    assert done == [7, 7, 6]
     assert list(reps) == [
         "input",
         "front",

@@ -8,7 +8,7 @@ arrives, so memory stays at ``n * max_dim`` floats per layer whatever the networ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -181,6 +181,7 @@ def collect(
     batch_size: int = 256,
     max_dim: int | None = 4096,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> Representations:
     """Representations of ``X`` at chosen layers of a network, one flattened row per sample.
 
@@ -202,6 +203,9 @@ def collect(
         always gets the same projection. ``None`` keeps every layer whole.
     seed : int
         Seed of the projections.
+    progress : callable, optional
+        Called with the number of samples of each batch once it is done (e.g. a progress
+        bar's ``update``).
 
     Returns
     -------
@@ -258,6 +262,8 @@ def collect(
                 logits = model(batch)
                 if "logits" in wanted:
                     store("logits", logits)
+                if progress is not None:
+                    progress(len(batch))
     finally:
         for h in handles:
             h.remove()

@@ -176,8 +176,8 @@ def layer_metrics(
         how often the exact nearest neighbour was found. ``None``: always exact.
     probe_dim : int or None
         Above this dimension, the linear probe runs on a random projection to ``probe_dim``
-        dimensions (a linear classifier restricted to a random subspace: a lower bound of the
-        full probe). ``None``: always the full layer.
+        dimensions (a linear classifier restricted to a random subspace; usually a little
+        below the full probe, and much cheaper). ``None``: always the full layer.
     separation_samples : int or None
         ``separation`` is summarised over this many random points (default 2000; ``None``:
         all). Its quantiles need few points, while each point the neighbour graph leaves
