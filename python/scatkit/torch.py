@@ -7,7 +7,7 @@ PyTorch, not this module.
 from __future__ import annotations
 
 import atexit
-import functools
+import contextlib
 import threading
 from typing import Any
 
@@ -15,12 +15,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import _kymatio_compat as kc
 from . import _torch_fft, _torch_invariance
-from ._invariance import _averaging_matrix
+from ._invariance import META_FIELDS_INVARIANT, _averaging_matrix, check_invariance
+from ._plan_cache import PlanCache
+from ._torch_autograd import ScatteringFunction as _ScatteringFunction
 from ._torch_invariance import joint_index as _joint_index
-from ._validation import Geometry, check_geometry, check_int, engine_geometry
+from ._validation import channel_table, check_geometry, check_int, engine_geometry
 from .backends import cuda_execute, cuda_plan, cuda_status, current_stream, resolve
-from .scattering import Scattering2D as _NumpyScattering2D
+from .reference_invariance import channel_table as _invariant_table
+from .scattering import META_FIELDS
 
 try:
     from . import _core
@@ -33,26 +37,27 @@ _BACKENDS = ("auto", "native", "cuda", "torch")
 
 
 # -- the native engine as a PyTorch custom operator ----------------------------------------------
-@functools.lru_cache(maxsize=8)
-def _native_plan(
+def _build_native_plan(
     M: int, N: int, J: int, L: int, max_order: int, precision: str, threads: int
-) -> tuple[Any, threading.Lock]:
-    """A native plan shared by every module with this configuration, with a lock.
-
-    A plan owns one workspace per worker thread, so two Python threads (e.g. DataParallel
-    replicas or data-loader workers sharing a module) must not execute it at the same time.
-    """
-    plan = _core.Plan(M, N, J, L, max_order, precision=precision, threads=threads, device="cpu")
-    return plan, threading.Lock()
+) -> Any:
+    """A native plan shared by every module with this configuration. Python threads (e.g.
+    DataParallel replicas or data-loader threads sharing a module) may execute it at once:
+    the engine gives concurrent calls their own workspaces."""
+    return _core.Plan(M, N, J, L, max_order, precision=precision, threads=threads, device="cpu")
 
 
-@functools.lru_cache(maxsize=8)
-def _cuda_plan(
+def _build_cuda_plan(
     M: int, N: int, J: int, L: int, max_order: int, precision: str, device_id: int
 ) -> tuple[Any, threading.Lock]:
-    """A CUDA plan of the native engine on ``cuda:device_id``, shared like :func:`_native_plan`."""
+    """A CUDA plan of the native engine on ``cuda:device_id``, with a lock (a CUDA plan owns
+    one workspace)."""
     plan = cuda_plan((M, N), J, L, max_order, precision, device_id)
     return plan, threading.Lock()
+
+
+# Bounded by the plans' memory rather than their number (see scatkit._plan_cache).
+_native_plan = PlanCache(_build_native_plan)
+_cuda_plan = PlanCache(_build_cuda_plan)
 
 
 # Traced by torch.compile as a constant: whether CUDA tensors can use the native engine.
@@ -84,7 +89,7 @@ def _native_scattering(
 ) -> torch.Tensor:
     B, M, N = x.shape
     precision = "float32" if x.dtype == torch.float32 else "float64"
-    plan, lock = _native_plan(M, N, J, L, max_order, precision, threads)
+    plan = _native_plan(M, N, J, L, max_order, precision, threads)
     out = torch.empty(
         (B, plan.num_channels, plan.out_rows, plan.out_cols), dtype=x.dtype, device=x.device
     )
@@ -92,8 +97,7 @@ def _native_scattering(
         return out
     # Zero-copy: both NumPy arrays view the tensors' memory.
     xin = x.detach().contiguous().numpy()
-    with lock:
-        plan.execute(xin, out.numpy())
+    plan.execute(xin, out.numpy())
     return out
 
 
@@ -118,50 +122,16 @@ def _(x: torch.Tensor, J: int, L: int, max_order: int, threads: int) -> torch.Te
     return x.new_empty((x.shape[0], g.K, g.out_rows, g.out_cols))
 
 
-# -- autograd --------------------------------------------------------------------------------------
-class _ScatteringFunction(torch.autograd.Function):
-    """Forward on the chosen engine; backward is the hand-written adjoint in ``_torch_fft``.
-
-    Only the input is saved for backward: the intermediates are recomputed there one path at a
-    time, which keeps training memory close to inference memory.
-    """
-
-    @staticmethod
-    def forward(
-        ctx: Any,
-        x: torch.Tensor,
-        g: Geometry,
-        threads: int,
-        native: bool,
-        rows: torch.Tensor,
-        cols: torch.Tensor,
-        *filters: torch.Tensor,
-    ) -> torch.Tensor:
-        # The module's geometry comes in as an argument: torch.compile cannot trace into the
-        # engine, and a frozen dataclass is a constant to it.
-        ctx.geometry = g
-        ctx.n_filters = len(filters)
-        ctx.save_for_backward(x, rows, cols, *filters)
-        if native:
-            return _native_scattering(x, g.J, g.L, g.max_order, threads)
-        return _torch_fft.scatter(x, list(filters), (rows, cols), g)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        x, rows, cols, *filters = ctx.saved_tensors
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = _torch_fft.scatter_backward(x, grad_out, filters, (rows, cols), ctx.geometry)
-        return (grad_x,) + (None,) * (5 + ctx.n_filters)
-
-
 # -- the module ----------------------------------------------------------------------------------
-class Scattering2D(nn.Module):
+class Scattering2D(kc.KymatioAttributes, nn.Module):
     """2D scattering transform as a PyTorch module, identical to Kymatio 0.3's.
 
     Maps a real tensor ``(..., M, N)`` of float32 or float64 to ``(..., K, M', N')`` of the same
     dtype and device, with ``K = len(self)`` channels described by :attr:`meta` and
-    ``M' = Mp / 2**J - 2`` (``Mp`` the padded height; likewise ``N'``).
+    ``M' = Mp / 2**J - 2`` (``Mp`` the padded height; likewise ``N'``). float16 and bfloat16
+    inputs are computed in float32 and returned in their dtype, integer and boolean ones give
+    float32; autocast never lowers the transform's precision. Takes Kymatio's arguments in
+    Kymatio's order, with their meaning.
 
     Parameters
     ----------
@@ -173,8 +143,13 @@ class Scattering2D(nn.Module):
         Number of wavelet angles.
     max_order : {1, 2}, default 2
         Highest scattering order computed.
+    pre_pad : bool, default False
+        True: inputs are already padded to the (P, Q) grid (Kymatio's ``pre_pad``); computed by
+        the ``torch.fft`` implementation (the engine always pads).
     backend : {"auto", "native", "cuda", "torch"}, default "auto"
-        Engine of the forward pass, see below.
+        Engine of the forward pass, see below. Kymatio's "torch_skcuda" means "auto".
+    out_type : {"array", "list"}, default "array"
+        ``"list"``: Kymatio's list of one dict per channel (``coef``, ``j``, ``theta``, ``n``).
     threads : int or None
         CPU threads of the native engine; ``None`` uses every core.
     invariance : str, default "translation"
@@ -183,6 +158,8 @@ class Scattering2D(nn.Module):
         differentiable ``torch.fft`` operations (autograd) on every device.
     angular_scales : int, default 0
         Angular wavelets of the roto-translation variants; 0 takes the variant's default.
+    frontend : "torch" or None
+        Kymatio's ``frontend=``, accepted when it names this front end.
 
     Notes
     -----
@@ -206,7 +183,8 @@ class Scattering2D(nn.Module):
       response vanishes (e.g. a zero image) get finite gradients. The backward is itself
       written in differentiable tensor operations, so double backward works too.
 
-    Filters are float64 buffers (not saved in ``state_dict``) that follow ``.to(device)``;
+    Filters are float64 buffers (not saved in ``state_dict``; a Kymatio module's state dict,
+    whose buffers are these same filters, loads and is checked) that follow ``.to(device)``;
     dtype casts such as ``.float()`` or ``.double()`` never lower their precision, and a
     float32 input uses a cached float32 copy. Input and module must be on the same device.
     Under ``torch.compile`` the native engine is a registered custom operator
@@ -219,15 +197,20 @@ class Scattering2D(nn.Module):
         shape: tuple[int, int],
         L: int = 8,
         max_order: int = 2,
+        pre_pad: bool = False,
         backend: str = "auto",
+        out_type: str = "array",
         threads: int | None = None,
         invariance: str = "translation",
         angular_scales: int = 0,
+        frontend: str | None = None,
     ) -> None:
         super().__init__()
+        kc.check_frontend(frontend, "torch")
         self._geometry = check_geometry(J, shape, L, max_order)
         g = self._geometry
         self.J, self.shape, self.L, self.max_order = g.J, g.shape, g.L, g.max_order
+        backend = kc.map_backend(backend, "torch")
         if not isinstance(backend, str) or backend not in _BACKENDS:
             raise ValueError(f"backend must be one of {list(_BACKENDS)}, got {backend!r}.")
         if backend in ("native", "cuda"):
@@ -235,16 +218,16 @@ class Scattering2D(nn.Module):
             resolve(backend, "cuda" if backend == "cuda" else "cpu")
         self.backend = backend
         self.threads = 0 if threads is None else check_int("threads", threads, 1)
-        self._meta_source = _NumpyScattering2D(
-            self.J,
-            self.shape,
-            self.L,
-            self.max_order,
-            invariance=invariance,
-            angular_scales=angular_scales,
-        )
-        self.invariance = self._meta_source.invariance
-        self.angular_scales = self._meta_source.angular_scales
+        self.invariance, self.angular_scales = check_invariance(invariance, angular_scales)
+        self.pre_pad = kc.check_pre_pad(pre_pad, self.invariance)
+        self.out_type = kc.check_out_type(out_type, self.invariance)
+        # The channel table is the engine's (or the invariance rule's): no plan is built here.
+        if self.invariance == "translation":
+            self._table = channel_table(g)
+        else:
+            self._table = _invariant_table(
+                g.J, g.L, g.max_order, self.invariance, self.angular_scales
+            )
         arrays = _torch_fft.filter_arrays(self._geometry)
         self._filter_names: list[str] = []
         for r in range(self.J):
@@ -276,7 +259,7 @@ class Scattering2D(nn.Module):
     @property
     def K(self) -> int:
         """Number of output channels."""
-        return self._meta_source.K
+        return len(self._table)
 
     def __len__(self) -> int:
         return self.K
@@ -288,16 +271,36 @@ class Scattering2D(nn.Module):
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of ``self(x)`` for ``x`` of shape ``input_shape`` (..., M, N)."""
-        return self._meta_source.output_shape(input_shape)
+        input_shape = tuple(int(s) for s in input_shape)
+        side = self._input_side()
+        if len(input_shape) < 2 or input_shape[-2:] != side:
+            raise ValueError(
+                f"input images must be {side[0]}x{side[1]}, got input shape {input_shape}."
+            )
+        return input_shape[:-2] + (self.K,) + self.out_spatial_shape
+
+    def _input_side(self) -> tuple[int, int]:
+        return self._geometry.padded_shape if self.pre_pad else self.shape
 
     @property
-    def meta(self) -> dict[str, np.ndarray]:
-        """Per-channel description: arrays 'order', 'j1', 'theta1', 'j2', 'theta2' (-1 = n/a)."""
-        return self._meta_source.meta
+    def meta(self) -> kc.ChannelMeta:
+        """Per-channel arrays 'order', 'j1', 'theta1', 'j2', 'theta2' (-1 = n/a).
+
+        Calling it, ``S.meta()``, gives Kymatio's form (``'j'``, ``'theta'``, ``'n'`` tuples).
+        """
+        translation = self.invariance == "translation"
+        return self._meta_dict(META_FIELDS if translation else META_FIELDS_INVARIANT)
 
     def meta_table(self) -> np.ndarray:
         """Per-channel description as a (K, 5) int array: order, j1, theta1, j2, theta2."""
-        return self._meta_source.meta_table()
+        return self._table.copy()
+
+    def _load_from_state_dict(self, state_dict: Any, prefix: str, *args: Any) -> None:
+        # A Kymatio module saves its filters ('tensor0', ...); scatkit rebuilds the same ones,
+        # so they are checked against ours and dropped instead of reported as unexpected.
+        error_msgs = args[-1]
+        kc.take_kymatio_state(state_dict, prefix, self._geometry, self._kymatio_filters, error_msgs)
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def extra_repr(self) -> str:
         return (
@@ -340,13 +343,14 @@ class Scattering2D(nn.Module):
                 f"input must be a torch.Tensor of shape (..., {self.shape[0]}, {self.shape[1]}), "
                 f"got {type(x).__name__}; use scatkit.Scattering2D for NumPy arrays."
             )
-        if x.dtype not in (torch.float32, torch.float64):
-            hint = " Pass x.real or x.abs()." if x.is_complex() else " Convert with x.float()."
-            raise TypeError(f"input must be float32 or float64, got {x.dtype}.{hint}")
-        if x.dim() < 2 or tuple(x.shape[-2:]) != self.shape:
+        if x.is_complex():
+            raise TypeError(f"input must be real-valued, got {x.dtype}. Pass x.real or x.abs().")
+        side = self._input_side()
+        if x.dim() < 2 or tuple(x.shape[-2:]) != side:
+            what = "the padded size, as pre_pad=True" if self.pre_pad else "the shape given"
             raise ValueError(
-                f"input must have shape (..., {self.shape[0]}, {self.shape[1]}) (the shape given "
-                f"to Scattering2D), got {tuple(x.shape)}."
+                f"input must have shape (..., {side[0]}, {side[1]}) ({what} to Scattering2D), "
+                f"got {tuple(x.shape)}."
             )
         if x.device != self.pad_rows.device:
             raise ValueError(
@@ -375,11 +379,33 @@ class Scattering2D(nn.Module):
             return _cuda_engine_available()
         return False
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Scattering coefficients of ``x`` (..., M, N) as (..., K, M', N')."""
+    def forward(self, x: torch.Tensor) -> Any:
+        """Scattering coefficients of ``x`` (..., M, N) as (..., K, M', N').
+
+        With ``out_type="list"``, Kymatio's list of per-channel dicts instead.
+        """
         self._check_input(x)
+        # One dtype rule for every front end: float32/float64 stay, half precision is computed
+        # in float32 and cast back, integers and booleans give float32.
+        dtype = x.dtype if x.dtype.is_floating_point else torch.float32
+        if x.dtype not in (torch.float32, torch.float64):
+            x = x.float()
+        # Autocast would run the FFTs and products in half precision; the transform keeps the
+        # precision of its (float32 or float64) input instead.
+        autocast = x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type)
+        with torch.autocast(x.device.type, enabled=False) if autocast else contextlib.nullcontext():
+            out = self._transform(x).to(dtype)
+        if self.out_type == "list":
+            return kc.as_list(out, self._table, self.L)
+        return out
+
+    def scattering(self, x: torch.Tensor) -> Any:
+        """Kymatio's name for the forward pass: ``S.scattering(x)`` is ``S(x)``."""
+        return self(x)
+
+    def _transform(self, x: torch.Tensor) -> torch.Tensor:
         lead = tuple(x.shape[:-2])
-        x3 = x.reshape((-1,) + self.shape).contiguous()
+        x3 = x.reshape((-1,) + tuple(x.shape[-2:])).contiguous()
         filters = self._filters_for(x.dtype, x.device)
         if self.invariance.startswith("roto-translation"):
             out = _torch_invariance.roto_translation(
@@ -395,16 +421,13 @@ class Scattering2D(nn.Module):
             return out.reshape(lead + (self.K,) + self.out_spatial_shape)
         if self.invariance == "rotation":
             filters = filters[:-1]
-        native = self._uses_engine(x.device)
-        out = _ScatteringFunction.apply(
-            x3,
-            self._geometry,
-            self.threads,
-            native,
-            self.pad_rows,
-            self.pad_cols,
-            *filters,
-        )
+        g, index = self._geometry, (self.pad_rows, self.pad_cols)
+        native = self._uses_engine(x.device) and not self.pre_pad
+        if self.pre_pad:
+            # Pre-padded input: the same transform with the identity as its padding.
+            g = kc.pre_padded_geometry(g)
+            index = tuple(torch.arange(n, device=x.device) for n in g.padded_shape)
+        out = _ScatteringFunction.apply(x3, g, self.threads, native, *index, *filters)
         if self.invariance == "rotation":
             A = self._filters_for(x.dtype, x.device)[-1]
             out = torch.matmul(A, out.reshape(out.shape[0], out.shape[1], -1))

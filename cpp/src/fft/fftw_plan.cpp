@@ -1,5 +1,7 @@
 #include "fft/fftw_plan.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -43,6 +45,47 @@ std::filesystem::path wisdom_dir() {
 
 bool g_wisdom_loaded = false;
 
+// One precision's wisdom functions and what the cache file last held as far as this process
+// knows (loaded or written by it): a plan build whose wisdom equals it learned nothing new.
+struct WisdomKind {
+  const char* file;
+  char* (*to_string)();
+  int (*from_filename)(const char*);
+  std::string known;
+};
+
+WisdomKind g_kinds[2] = {
+    {"fftw3-wisdom.txt", fftw_export_wisdom_to_string, fftw_import_wisdom_from_filename, {}},
+    {"fftw3f-wisdom.txt", fftwf_export_wisdom_to_string, fftwf_import_wisdom_from_filename, {}},
+};
+
+std::string exported(const WisdomKind& k) {
+  char* w = k.to_string();
+  if (!w) return {};
+  std::string out(w);
+  std::free(w);  // FFTW allocates the string with malloc
+  return out;
+}
+
+// Writes text to dir/name through a unique temporary (mkstemp) and rename(), so a reader or a
+// concurrent writer never sees a partial file; false when any step fails (nothing is left).
+bool write_atomically(const std::filesystem::path& dir, const char* name, const std::string& text) {
+  std::string tmp = (dir / (std::string(".") + name + ".XXXXXX")).string();
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  const bool ok = done == text.size() && fsync(fd) == 0;
+  close(fd);
+  if (ok && std::rename(tmp.c_str(), (dir / name).c_str()) == 0) return true;
+  std::remove(tmp.c_str());
+  return false;
+}
+
 }  // namespace
 
 void fftw_load_wisdom_once() {
@@ -52,26 +95,29 @@ void fftw_load_wisdom_once() {
   const auto dir = wisdom_dir();
   if (dir.empty()) return;
   std::error_code ec;
-  const auto d = dir / "fftw3-wisdom.txt", f = dir / "fftw3f-wisdom.txt";
-  if (std::filesystem::exists(d, ec)) fftw_import_wisdom_from_filename(d.c_str());
-  if (std::filesystem::exists(f, ec)) fftwf_import_wisdom_from_filename(f.c_str());
+  for (WisdomKind& k : g_kinds) {
+    const auto f = dir / k.file;
+    if (std::filesystem::exists(f, ec)) k.from_filename(f.c_str());
+    k.known = exported(k);
+  }
 }
 
 void fftw_save_wisdom() {
-  // Caller holds the planner mutex. Written to a temporary then renamed, so concurrent
-  // processes never read a torn file.
+  // Caller holds the planner mutex. Only a plan build that added wisdom writes, and it first
+  // merges what other processes wrote meanwhile, so concurrent processes lose nothing but a
+  // race between two writers (the later rename wins; both files are whole).
   const auto dir = wisdom_dir();
   if (dir.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return;
-  const std::string tag = std::to_string(static_cast<long>(std::rand()));
-  const auto d = dir / "fftw3-wisdom.txt", f = dir / "fftw3f-wisdom.txt";
-  const auto dt = dir / ("fftw3-wisdom.txt.tmp" + tag), ft = dir / ("fftw3f-wisdom.txt.tmp" + tag);
-  if (fftw_export_wisdom_to_filename(dt.c_str())) std::filesystem::rename(dt, d, ec);
-  if (fftwf_export_wisdom_to_filename(ft.c_str())) std::filesystem::rename(ft, f, ec);
-  std::filesystem::remove(dt, ec);
-  std::filesystem::remove(ft, ec);
+  for (WisdomKind& k : g_kinds) {
+    if (exported(k) == k.known) continue;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return;
+    const auto f = dir / k.file;
+    if (std::filesystem::exists(f, ec)) k.from_filename(f.c_str());
+    const std::string text = exported(k);
+    if (write_atomically(dir, k.file, text)) k.known = text;
+  }
 }
 
 }  // namespace detail
