@@ -352,8 +352,10 @@ def _fit(
     }
     from tqdm.auto import tqdm
 
+    from ..models.hybrid import HybridNet
+
     val_inputs = inputs
-    if has_val and inputs == "images" and hasattr(model, "head") and hasattr(model, "front"):
+    if has_val and inputs == "images" and isinstance(model, HybridNet):
         # A hybrid's validation images are scattered once, not at every evaluation.
         Xv = _front_features(model, Xv, cfg.eval_batch_size, dev)
         val_inputs = "features"
