@@ -59,7 +59,7 @@ typedef struct scatkit_config {
   int L;            /**< number of angles, >= 1 (default 8) */
   int max_order;    /**< 1 or 2 (default 2) */
   int precision;    /**< a scatkit_precision (default SCATKIT_FLOAT32) */
-  int threads;      /**< CPU worker threads; 0 = all hardware threads (default 0) */
+  int threads;      /**< CPU worker threads; 0 = the CPUs this process may use (default 0) */
   int device;       /**< a scatkit_device (default SCATKIT_DEVICE_CPU) */
   int device_id;    /**< CUDA device ordinal (default 0) */
   size_t max_batch; /**< CUDA images per launch, 0 = automatic; ignored on the CPU (default 0) */
@@ -115,7 +115,9 @@ SCATKIT_API scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatki
 SCATKIT_API void scatkit_plan_destroy(scatkit_plan* plan);
 
 /** Transforms batch images: in is batch x rows x cols, out is batch x K x out_rows x out_cols,
- *  both C-contiguous float. Allocates nothing. One call at a time per plan. */
+ *  both C-contiguous float. Allocates nothing once warm. CPU plans take concurrent calls from
+ *  several threads (a call arriving while another runs uses a spare workspace, made once);
+ *  CUDA plans one call at a time. */
 SCATKIT_API scatkit_status scatkit_execute_f32(scatkit_plan* plan, const float* in, float* out,
                                                size_t batch);
 
