@@ -257,7 +257,8 @@ def test_demo_quick_subprocess(tmp_path):
     # 0.91 and on scattering features about 0.97; wrong features would fall well short.
     assert doc["linear_raw"] >= 0.8
     assert doc["linear_scattering"] >= 0.9
-    assert doc["hybrid"] >= 0.3
+    # The hybrid with the default recipe reached 98.0% against 97.1% for the linear model.
+    assert doc["hybrid"] >= doc["linear_scattering"] - 0.01
     for key in ("linear_raw", "linear_scattering", "hybrid"):
         assert doc[key] * doc["n_test"] == pytest.approx(round(doc[key] * doc["n_test"]))
     assert doc["scattering_images_per_second"] > 0
