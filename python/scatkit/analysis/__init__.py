@@ -19,7 +19,7 @@ from .geometry import contraction, layer_scale, separation
 from .intrinsic import twonn
 from .metrics import layer_metrics, linear_probe
 from .neighbours import NeighbourSearch, search_recall
-from .organisation import channel_smoothness, organisation
+from .organisation import auto_channel_axes, channel_smoothness, organisation
 from .plots import plot_boundary_curves, plot_depth, plot_pca
 from .projection import RandomProjection, jl_epsilon, pairwise_distortion, project
 
@@ -40,6 +40,7 @@ __all__ = [
     "search_recall",
     "organisation",
     "channel_smoothness",
+    "auto_channel_axes",
     "plot_depth",
     "plot_boundary_curves",
     "plot_pca",

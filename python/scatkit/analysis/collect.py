@@ -281,6 +281,7 @@ def scattering_layers(
     max_dim: int | None = 4096,
     seed: int = 0,
     include_input: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Representations:
     """Orders 0, 1, 2 of a :class:`scatkit.Scattering2D` as layers ``order0``, ``order1``, ...
 
@@ -294,6 +295,8 @@ def scattering_layers(
     batch_size, max_dim, seed : see :func:`collect`.
     include_input : bool
         Also return ``"input"``, the images flattened (the reference for contraction).
+    progress : callable, optional
+        Called with the number of images of each batch once it is done.
 
     Returns
     -------
@@ -317,4 +320,6 @@ def scattering_layers(
             if name not in sinks:
                 sinks[name] = _Sink(n, part.shape[1:], max_dim, seed)
             sinks[name].put(start, part)
+        if progress is not None:
+            progress(len(batch))
     return _representations(sinks, n)

@@ -84,9 +84,18 @@ def channel_smoothness(
     return out
 
 
+def auto_channel_axes(shape: Sequence[int]) -> tuple[int, ...] | None:
+    """Channel axes (sample axis included) of one sample's ``shape``, by scatkit's layouts.
+
+    ``(C,)`` and ``(C, H, W)`` have one channel axis; ``(P, Q, H, W)`` (the state of
+    :class:`scatkit.models.MHCNN`) two; anything else ``None`` (no known channel order).
+    """
+    return {1: (1,), 3: (1,), 4: (1, 2)}.get(len(tuple(shape)))
+
+
 def organisation(
     rep_maps: Mapping[str, Any],
-    channel_axes: Sequence[int] | Mapping[str, Sequence[int]] = (1,),
+    channel_axes: Sequence[int] | Mapping[str, Sequence[int]] | str = (1,),
     standardize: bool = True,
     max_samples: int = 2000,
 ) -> Any:
@@ -99,8 +108,9 @@ def organisation(
         :class:`~.collect.Representations` from ``collect(..., max_dim=None)`` works too:
         its flattened rows are reshaped with ``.shapes``; projected layers (whose channels no
         longer exist) and layers without a channel axis are skipped.
-    channel_axes : sequence of int, or mapping of layer name to sequence of int
-        Channel axes of the maps (sample axis included), per layer when a mapping.
+    channel_axes : sequence of int, mapping of layer name to sequence of int, or "auto"
+        Channel axes of the maps (sample axis included), per layer when a mapping;
+        ``"auto"``: per layer by :func:`auto_channel_axes` (layers it does not know skipped).
     standardize : bool
         See :func:`channel_smoothness`.
     max_samples : int
@@ -122,9 +132,18 @@ def organisation(
         A = np.asarray(A)[:max_samples]
         if name in shapes:
             A = A.reshape((len(A),) + tuple(shapes[name]))
-        if isinstance(channel_axes, Mapping) and name not in channel_axes:
-            continue
-        axes = channel_axes[name] if isinstance(channel_axes, Mapping) else channel_axes
+        if isinstance(channel_axes, str):
+            if channel_axes != "auto":
+                raise ValueError(f"channel_axes must be axes or 'auto', got {channel_axes!r}.")
+            axes = auto_channel_axes(A.shape[1:])
+            if axes is None:
+                continue
+        elif isinstance(channel_axes, Mapping):
+            if name not in channel_axes:
+                continue
+            axes = channel_axes[name]
+        else:
+            axes = channel_axes
         if A.ndim < 2 or max(a % A.ndim for a in axes) >= A.ndim:
             continue
         channels = int(np.prod([A.shape[a] for a in axes]))

@@ -130,6 +130,8 @@ def plot_pca(
     """
     from sklearn.decomposition import PCA
 
+    from .metrics import threadpool_limits
+
     names = list(layers) if layers is not None else list(reps)
     y = np.asarray(y)
     rng = np.random.default_rng(seed)
@@ -141,7 +143,10 @@ def plot_pca(
     for a, name in enumerate(names):
         ax = axes[a // cols][a % cols]
         Z = np.asarray(reps[name], dtype=np.float64)[pick]
-        P = PCA(n_components=min(2, Z.shape[1]), random_state=seed).fit_transform(Z)
+        # One BLAS thread: on a busy machine two spin-waiting threads made these small SVDs
+        # take seconds each (as in metrics._one_layer).
+        with threadpool_limits(limits=1, user_api="blas"):
+            P = PCA(n_components=min(2, Z.shape[1]), random_state=seed).fit_transform(Z)
         if P.shape[1] == 1:
             P = np.hstack([P, np.zeros_like(P)])
         for c, cls in enumerate(classes):

@@ -1,4 +1,4 @@
-"""The ``scatkit`` command line: ``info``, ``demo``, ``extract``, ``train`` and ``evaluate``.
+"""The ``scatkit`` command line: info, demo, extract, train, evaluate and analyze.
 
 Every failure a user can cause (missing file, unreadable image, unknown dataset or
 model, bad option) ends as one line ``scatkit <command>: error: ...`` on stderr and a
@@ -7,7 +7,7 @@ to rerun with ``--debug``. ``--debug`` (before or after the command name) or the
 environment variable ``SCATKIT_DEBUG=1`` prints the full traceback first. Heavy
 modules (torch, scikit-learn, OpenCV) are imported only by the commands that need them.
 
-Each command is one module (``info``, ``demo``, ``extract``, ``train``, ``evaluate``)
+Each command is one module (``info``, ``demo``, ``extract``, ``train``, ``evaluate``, ...)
 with an ``add_parser`` that registers its options and a ``cmd_<name>`` that parses them,
 calls the library (:mod:`scatkit.extract`, :mod:`scatkit.training`...) and prints.
 """
@@ -22,7 +22,7 @@ import traceback
 from .. import __version__
 from .._sources import IMAGE_EXTENSIONS
 from ..extract import PARTS_FORMAT
-from . import demo, evaluate, extract, info, train
+from . import analyze, demo, evaluate, extract, info, train
 from ._common import CLIError, eprint, one_line
 from .demo import cmd_demo
 from .evaluate import cmd_evaluate
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scatkit {__version__}")
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (info, demo, extract, train, evaluate):
+    for command in (info, demo, extract, train, evaluate, analyze):
         command.add_parser(sub)
     for command_parser in sub.choices.values():
         # SUPPRESS: a subcommand's default must not overwrite a --debug given before its name.
