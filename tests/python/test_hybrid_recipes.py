@@ -56,29 +56,26 @@ def _train(tmp_path: Path, capsys, *args: str) -> dict:
     return json.loads((out / "metrics.json").read_text())
 
 
-def test_cifar10_recipe_end_to_end(tmp_path, capsys):
-    # docs/hybrids.md, CIFAR-10: scat-wrn on 32x32 colour images, crop+flip chosen by "auto".
-    _write_cifar(tmp_path / "data")
-    doc = _train(
-        tmp_path,
-        capsys,
-        *("--dataset", "cifar10", "--root", str(tmp_path / "data"), "--model", "scat-wrn"),
-        *("--k", "1", "--depth", "10", "--subset", "20", "--epochs", "2", "--lr", "0.1"),
-    )
-    assert doc["config"]["augment"] == "crop-flip" and doc["config"]["shift"] == 4
-    assert doc["n_train"] == 20 and len(doc["epochs"]) == 2
-
-
-def test_stl10_recipe_end_to_end(tmp_path, capsys):
+RECIPES = {
+    # docs/hybrids.md, CIFAR-10: scat-wrn on 32x32 colour images, crop+flip (4 px) by "auto".
+    "cifar10": (_write_cifar, ["--subset", "20", "--epochs", "2", "--lr", "0.1"], 4),
     # docs/hybrids.md, STL-10: 96x96 images, J=2 gives 24x24 maps and the paper's STL head.
-    _write_stl(tmp_path / "data")
+    "stl10": (_write_stl, ["--epochs", "2", "--batch-size", "8"], 8),
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(RECIPES))
+def test_recipe_end_to_end_on_official_formats(tmp_path, capsys, dataset):
+    write, options, shift = RECIPES[dataset]
+    write(tmp_path / "data")
     doc = _train(
         tmp_path,
         capsys,
-        *("--dataset", "stl10", "--root", str(tmp_path / "data"), "--model", "scat-wrn"),
-        *("--k", "1", "--depth", "10", "--epochs", "1", "--batch-size", "8"),
+        *("--dataset", dataset, "--root", str(tmp_path / "data"), "--model", "scat-wrn"),
+        *("--k", "1", "--depth", "10", *options),
     )
-    assert doc["config"]["augment"] == "crop-flip" and doc["config"]["shift"] == 8
+    assert doc["config"]["augment"] == "crop-flip" and doc["config"]["shift"] == shift
+    assert len(doc["epochs"]) == 2 and doc["epochs"][-1]["val_accuracy"] is not None
 
 
 def test_stl_head_downsamples_and_cifar_head_does_not():
