@@ -225,3 +225,65 @@ def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if not out.flags.writeable:
         raise ValueError("out is read-only; pass a writable array.")
     return out
+
+
+def kymatio_buffer_shapes(g: Geometry) -> list[tuple[int, int, int]]:
+    """Shapes of Kymatio's torch filter buffers ``tensor0``, ``tensor1``, ... for ``g``.
+
+    Kymatio registers every phi level, then every wavelet's levels (n = j * L + t), each as a
+    (P / 2**r, Q / 2**r, 1) tensor.
+    """
+    shapes = [(g.P >> r, g.Q >> r, 1) for r in range(g.J)]
+    top = max(g.J - 1, 1)
+    for j in range(g.J):
+        shapes += [(g.P >> r, g.Q >> r, 1) for _ in range(g.L) for r in range(min(j + 1, top))]
+    return shapes
+
+
+def take_kymatio_state(
+    state_dict: dict[str, Any],
+    prefix: str,
+    g: Geometry,
+    filters: Any,
+    error_msgs: list[str],
+) -> None:
+    """Check and remove a Kymatio module's filter buffers from ``state_dict``.
+
+    scatkit rebuilds its filters, so a Kymatio state dict carries nothing to load; it is
+    accepted when its buffers are the filters of this transform (same count, shapes and values
+    to float32 rounding) and refused with a sentence otherwise. ``filters`` is a callable giving
+    :func:`kymatio_filters` (called only when such buffers are present).
+    """
+    found = [k for k in state_dict if k.startswith(prefix + "tensor")]
+    found = [k for k in found if k[len(prefix) + 6 :].isdigit()]
+    if not found:
+        return
+    shapes = kymatio_buffer_shapes(g)
+    names = [f"{prefix}tensor{n}" for n in range(len(shapes))]
+    what = f"J={g.J}, shape=({g.M}, {g.N}), L={g.L}"
+    if sorted(found) != sorted(names):
+        for k in found:
+            state_dict.pop(k)
+        error_msgs.append(
+            f"the state dict holds {len(found)} Kymatio filter buffers ('tensor0', ...) but a "
+            f"Kymatio Scattering2D with {what} has {len(shapes)}: it was saved from a transform "
+            f"with other parameters."
+        )
+        return
+    phi, psi = filters()
+    ours = list(phi["levels"]) + [level for p in psi for level in p["levels"]]
+    for name, shape, ref in zip(names, shapes, ours):
+        t = state_dict.pop(name)
+        t = t.detach().cpu() if hasattr(t, "detach") else t
+        if tuple(t.shape) != shape:
+            error_msgs.append(
+                f"Kymatio buffer {name!r} has shape {tuple(t.shape)}, but the transform with "
+                f"{what} has {shape} there."
+            )
+            continue
+        got = np.asarray(t, dtype=np.float64)[..., 0]
+        if not np.allclose(got, ref, rtol=0.0, atol=1e-5 * max(1.0, float(np.abs(ref).max()))):
+            error_msgs.append(
+                f"Kymatio buffer {name!r} differs from the filter scatkit builds for {what}; "
+                f"scatkit computes with its own (Kymatio's) filters and cannot load changed ones."
+            )

@@ -155,8 +155,9 @@ def _pad_adj(
     g: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, M: int, N: int
 ) -> torch.Tensor:
     b, _, q = g.shape
-    h = g.new_zeros(b, M, q).index_add_(1, rows, g)
-    return g.new_zeros(b, M, N).index_add_(2, cols, h)
+    # Out of place, so that torch.func.vmap (jacrev) can batch g into the zero tensors.
+    h = g.new_zeros(b, M, q).index_add(1, rows, g)
+    return g.new_zeros(b, M, N).index_add(2, cols, h)
 
 
 def _s2_offset(g: Geometry, j1: int, t1: int) -> int:

@@ -427,7 +427,7 @@ class Scattering2D(kc.KymatioAttributes, nn.Module):
             # Pre-padded input: the same transform with the identity as its padding.
             g = kc.pre_padded_geometry(g)
             index = tuple(torch.arange(n, device=x.device) for n in g.padded_shape)
-        out = _ScatteringFunction.apply(x3, g, self.threads, native, *index, *filters)
+        out = _ScatteringFunction.apply(x3, g, self.threads, native, *index, tuple(filters))
         if self.invariance == "rotation":
             A = self._filters_for(x.dtype, x.device)[-1]
             out = torch.matmul(A, out.reshape(out.shape[0], out.shape[1], -1))
