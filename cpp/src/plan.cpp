@@ -2,11 +2,13 @@
 #include <fftw3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 #include <utility>
 
 #include "backend.hpp"
 #include "engine_options.hpp"
+#include "invariance.hpp"
 #include "scatkit/scattering2d.hpp"
 #include "schedule.hpp"
 
@@ -24,7 +26,33 @@ struct Plan::Impl {
   Config cfg;
   detail::Schedule sched;
   std::unique_ptr<detail::Backend> backend;
+  // Invariance other than translation: the stage, the output's table, and one chunk of
+  // translation output in the plan's precision (allocated here, never in execute).
+  std::unique_ptr<detail::InvarianceStage> stage;
+  std::vector<ChannelMeta> meta;
+  std::vector<float> plain32;
+  std::vector<double> plain64;
+
+  template <class T>
+  void execute(const T* in, T* out, std::size_t batch, std::uintptr_t stream, std::vector<T>& ws);
 };
+
+template <class T>
+void Plan::Impl::execute(const T* in, T* out, std::size_t batch, std::uintptr_t stream,
+                         std::vector<T>& ws) {
+  if (!stage) {
+    backend->execute(in, out, batch, stream);
+    return;
+  }
+  const std::size_t image = cfg.rows * cfg.cols;
+  const std::size_t produced = stage->channels() * static_cast<std::size_t>(sched.out_rows) *
+                               static_cast<std::size_t>(sched.out_cols);
+  for (std::size_t b = 0; b < batch; b += stage->chunk()) {
+    const std::size_t n = std::min(stage->chunk(), batch - b);
+    backend->execute(in + b * image, ws.data(), n, stream);
+    stage->apply(ws.data(), out + b * produced, n);
+  }
+}
 
 namespace {
 // Rough size of the double-precision filter bank and its construction scratch.
@@ -39,6 +67,16 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
   validate(cfg);
   impl_->cfg = cfg;
   impl_->sched = detail::make_schedule(cfg);
+  impl_->meta = impl_->sched.meta;
+  if (cfg.invariance != Invariance::Translation) {
+    // Built before the backend, so an unsupported variant fails before any FFT planning.
+    impl_->stage = std::make_unique<detail::InvarianceStage>(cfg, impl_->sched);
+    impl_->meta = impl_->stage->meta();
+    if (cfg.precision == Precision::Float32)
+      impl_->plain32.resize(impl_->stage->workspace_values());
+    else
+      impl_->plain64.resize(impl_->stage->workspace_values());
+  }
   const std::size_t need = filter_bank_bytes(impl_->sched, 2);
   const std::size_t phys = detail::physical_memory_bytes();
   if (phys && need > phys) {
@@ -67,14 +105,17 @@ Plan::Plan(Plan&&) noexcept = default;
 Plan& Plan::operator=(Plan&&) noexcept = default;
 
 const Config& Plan::config() const { return impl_->cfg; }
-std::size_t Plan::num_channels() const { return impl_->sched.K; }
+std::size_t Plan::num_channels() const { return impl_->meta.size(); }
 std::size_t Plan::out_rows() const { return static_cast<std::size_t>(impl_->sched.out_rows); }
 std::size_t Plan::out_cols() const { return static_cast<std::size_t>(impl_->sched.out_cols); }
 std::size_t Plan::padded_rows() const { return static_cast<std::size_t>(impl_->sched.P); }
 std::size_t Plan::padded_cols() const { return static_cast<std::size_t>(impl_->sched.Q); }
-std::size_t Plan::out_size() const { return impl_->sched.K * out_rows() * out_cols(); }
-const std::vector<ChannelMeta>& Plan::meta() const { return impl_->sched.meta; }
-std::size_t Plan::workspace_bytes() const { return impl_->backend->workspace_bytes(); }
+std::size_t Plan::out_size() const { return num_channels() * out_rows() * out_cols(); }
+const std::vector<ChannelMeta>& Plan::meta() const { return impl_->meta; }
+std::size_t Plan::workspace_bytes() const {
+  return impl_->backend->workspace_bytes() + impl_->plain32.size() * sizeof(float) +
+         impl_->plain64.size() * sizeof(double);
+}
 int Plan::threads() const { return impl_->backend->threads(); }
 
 namespace {
@@ -102,13 +143,13 @@ void Plan::execute_on_stream(const float* in, float* out, std::size_t batch,
                              std::uintptr_t stream) {
   check_precision(impl_->cfg, Precision::Float32);
   check_pointers(in, out, batch);
-  impl_->backend->execute(in, out, batch, stream);
+  impl_->execute(in, out, batch, stream, impl_->plain32);
 }
 void Plan::execute_on_stream(const double* in, double* out, std::size_t batch,
                              std::uintptr_t stream) {
   check_precision(impl_->cfg, Precision::Float64);
   check_pointers(in, out, batch);
-  impl_->backend->execute(in, out, batch, stream);
+  impl_->execute(in, out, batch, stream, impl_->plain64);
 }
 
 void Plan::execute_fft_only(std::size_t batch) { impl_->backend->execute_fft_only(batch); }

@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include "invariance.hpp"
+
 namespace scatkit {
 
 std::size_t padded_size(std::size_t n, int J) {
@@ -85,6 +87,16 @@ void validate(const Config& cfg) {
     os << "threads must be >= 0 (0 means all cores), got " << cfg.threads << ".";
     fail(os.str());
   }
+  if (cfg.angular_scales < 0 || cfg.angular_scales > 16) {
+    os << "angular_scales must be between 0 (the default) and 16, got " << cfg.angular_scales
+       << ".";
+    fail(os.str());
+  }
+  if (cfg.invariance < Invariance::Translation ||
+      cfg.invariance > Invariance::RotoTranslationSeparable)
+    fail(
+        "invariance must be one of Translation, Rotation, RotoTranslation, "
+        "RotoTranslationSeparable.");
   if (cfg.device_id < 0) {
     os << "device_id must be >= 0, got " << cfg.device_id << ".";
     fail(os.str());
@@ -100,28 +112,32 @@ Geometry geometry(const Config& cfg) {
   g.pad_left = (g.padded_cols - cfg.cols) / 2;
   g.out_rows = (g.padded_rows >> cfg.J) - 2;
   g.out_cols = (g.padded_cols >> cfg.J) - 2;
-  g.num_channels = num_channels(cfg.J, cfg.L, cfg.max_order);
+  g.num_channels = num_channels(cfg);
   return g;
 }
 
 std::vector<ChannelMeta> channel_table(const Config& cfg) {
   validate(cfg);
+  if (cfg.invariance != Invariance::Translation) return detail::invariant_channel_table(cfg);
   std::vector<ChannelMeta> meta;
   meta.reserve(num_channels(cfg.J, cfg.L, cfg.max_order));
-  meta.push_back({0, -1, -1, -1, -1});
+  meta.push_back({0, -1, -1, -1, -1, -1, -1});
   for (int j = 0; j < cfg.J; ++j)
-    for (int t = 0; t < cfg.L; ++t) meta.push_back({1, j, t, -1, -1});
+    for (int t = 0; t < cfg.L; ++t) meta.push_back({1, j, t, -1, -1, -1, -1});
   if (cfg.max_order >= 2)
     for (int j1 = 0; j1 < cfg.J; ++j1)
       for (int t1 = 0; t1 < cfg.L; ++t1)
         for (int j2 = j1 + 1; j2 < cfg.J; ++j2)
-          for (int t2 = 0; t2 < cfg.L; ++t2) meta.push_back({2, j1, t1, j2, t2});
+          for (int t2 = 0; t2 < cfg.L; ++t2) meta.push_back({2, j1, t1, j2, t2, -1, -1});
   return meta;
 }
 
 namespace detail {
 
-Schedule make_schedule(const Config& cfg) {
+Schedule make_schedule(const Config& variant) {
+  // Backends compute the translation scattering; the invariance stage works on its output.
+  Config cfg = variant;
+  cfg.invariance = Invariance::Translation;
   const Geometry g = geometry(cfg);
   Schedule s;
   s.M = static_cast<long>(cfg.rows);

@@ -49,12 +49,30 @@ nb::ndarray<nb::numpy, T> to_numpy(std::vector<T>&& v, std::initializer_list<siz
   return nb::ndarray<nb::numpy, T>(heap->data(), shape, owner);
 }
 
-// Channel descriptions as a K x 5 int32 array: order, j1, theta1, j2, theta2.
-nb::ndarray<nb::numpy, int> meta_table(const std::vector<scatkit::ChannelMeta>& meta) {
+// Channel descriptions as a K x 5 int32 array: order, j1, theta1, j2, theta2; the invariance
+// variants add delta and k (K x 7, docs/transform.md section 7.5).
+nb::ndarray<nb::numpy, int> meta_table(const std::vector<scatkit::ChannelMeta>& meta,
+                                       bool invariant = false) {
+  const size_t width = invariant ? 7 : 5;
   std::vector<int> v;
-  v.reserve(meta.size() * 5);
-  for (const auto& c : meta) v.insert(v.end(), {c.order, c.j1, c.theta1, c.j2, c.theta2});
-  return to_numpy(std::move(v), {meta.size(), 5});
+  v.reserve(meta.size() * width);
+  for (const auto& c : meta) {
+    v.insert(v.end(), {c.order, c.j1, c.theta1, c.j2, c.theta2});
+    if (invariant) v.insert(v.end(), {c.delta, c.k});
+  }
+  return to_numpy(std::move(v), {meta.size(), width});
+}
+
+scatkit::Invariance parse_invariance(const std::string& v) {
+  using scatkit::Invariance;
+  if (v == "translation") return Invariance::Translation;
+  if (v == "rotation") return Invariance::Rotation;
+  if (v == "roto-translation") return Invariance::RotoTranslation;
+  if (v == "roto-translation-separable") return Invariance::RotoTranslationSeparable;
+  throw scatkit::InvalidArgument(
+      "invariance must be one of 'translation', 'rotation', 'roto-translation', "
+      "'roto-translation-separable', got '" +
+      v + "'.");
 }
 
 template <class T, class Dev>
@@ -95,8 +113,12 @@ void execute_cuda(scatkit::Plan& plan,
 }
 
 // The transform's own fields of a Config; the others keep their defaults.
-scatkit::Config transform_config(size_t rows, size_t cols, int J, int L, int max_order) {
+scatkit::Config transform_config(size_t rows, size_t cols, int J, int L, int max_order,
+                                 const std::string& invariance = "translation",
+                                 int angular_scales = 0) {
   scatkit::Config cfg;
+  cfg.invariance = parse_invariance(invariance);
+  cfg.angular_scales = angular_scales;
   cfg.rows = rows;
   cfg.cols = cols;
   cfg.J = J;
@@ -117,18 +139,25 @@ void bind_geometry(nb::module_& m) {
       .def_ro("num_channels", &scatkit::Geometry::num_channels);
   m.def(
       "geometry",
-      [](size_t rows, size_t cols, int J, int L, int max_order) {
-        return scatkit::geometry(transform_config(rows, cols, J, L, max_order));
+      [](size_t rows, size_t cols, int J, int L, int max_order, const std::string& invariance,
+         int angular_scales) {
+        return scatkit::geometry(
+            transform_config(rows, cols, J, L, max_order, invariance, angular_scales));
       },
-      "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2,
+      "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2, "invariance"_a = "translation",
+      "angular_scales"_a = 0,
       "Validates (M, N, J, L, max_order) as a Plan would (ValueError with the reason) and "
       "returns the transform's sizes.");
   m.def(
       "channel_table",
-      [](size_t rows, size_t cols, int J, int L, int max_order) {
-        return meta_table(scatkit::channel_table(transform_config(rows, cols, J, L, max_order)));
+      [](size_t rows, size_t cols, int J, int L, int max_order, const std::string& invariance,
+         int angular_scales) {
+        return meta_table(scatkit::channel_table(transform_config(rows, cols, J, L, max_order,
+                                                                  invariance, angular_scales)),
+                          invariance != "translation");
       },
-      "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2,
+      "rows"_a, "cols"_a, "J"_a, "L"_a = 8, "max_order"_a = 2, "invariance"_a = "translation",
+      "angular_scales"_a = 0,
       "Channel table of a transform without building it: K x 5 int32 (order, j1, theta1, j2, "
       "theta2; -1 when not applicable).");
   m.def(
@@ -174,7 +203,8 @@ NB_MODULE(_core, m) {
   m.def("cuda_unavailable_reason", &scatkit::cuda_unavailable_reason,
         "Empty when CUDA plans can run, else the reason they cannot.");
   m.def("padded_size", &scatkit::padded_size, "n"_a, "J"_a);
-  m.def("num_channels", &scatkit::num_channels, "J"_a, "L"_a, "max_order"_a);
+  m.def("num_channels", static_cast<std::size_t (*)(int, int, int)>(&scatkit::num_channels), "J"_a,
+        "L"_a, "max_order"_a);
   bind_geometry(m);
 
   m.def(
@@ -214,9 +244,11 @@ NB_MODULE(_core, m) {
           [](scatkit::Plan* self, size_t rows, size_t cols, int J, int L, int max_order,
              const std::string& precision, int threads, const std::string& device, int device_id,
              size_t max_batch, const std::string& lowpass, const std::string& fold,
-             const std::string& fft, const std::string& fftw_planner, const std::string& cpu_isa) {
+             const std::string& fft, const std::string& fftw_planner, const std::string& cpu_isa,
+             const std::string& invariance, int angular_scales) {
             using namespace scatkit;
-            scatkit::Config cfg = transform_config(rows, cols, J, L, max_order);
+            scatkit::Config cfg =
+                transform_config(rows, cols, J, L, max_order, invariance, angular_scales);
             cfg.precision = parse_precision(precision);
             cfg.threads = threads;
             cfg.device = parse_device(device);
@@ -243,7 +275,7 @@ NB_MODULE(_core, m) {
           "threads"_a = 0, "device"_a = "cpu", "device_id"_a = 0, "max_batch"_a = 0,
           // Engine switches (scatkit::EngineOptions); "auto" takes the environment's default.
           "lowpass"_a = "auto", "fold"_a = "auto", "fft"_a = "auto", "fftw_planner"_a = "auto",
-          "cpu_isa"_a = "auto")
+          "cpu_isa"_a = "auto", "invariance"_a = "translation", "angular_scales"_a = 0)
       .def_prop_ro("num_channels", &scatkit::Plan::num_channels)
       .def_prop_ro("out_rows", &scatkit::Plan::out_rows)
       .def_prop_ro("out_cols", &scatkit::Plan::out_cols)
@@ -261,7 +293,10 @@ NB_MODULE(_core, m) {
                      return p.config().device == scatkit::Device::CPU ? "cpu" : "cuda";
                    })
       .def(
-          "meta", [](const scatkit::Plan& p) { return meta_table(p.meta()); },
+          "meta",
+          [](const scatkit::Plan& p) {
+            return meta_table(p.meta(), p.config().invariance != scatkit::Invariance::Translation);
+          },
           "Channel table, K x 5 int32: order, j1, theta1, j2, theta2 (-1 when not applicable).")
       .def(
           "execute",

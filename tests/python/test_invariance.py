@@ -105,3 +105,37 @@ def test_torch_gradcheck_float64(invariance):
     m = st.Scattering2D(2, (8, 8), L=3, invariance=invariance)
     x = torch.rand(1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     assert torch.autograd.gradcheck(m, (x.requires_grad_(),))
+
+
+@pytest.mark.parametrize("J,shape,L,order", CASES + [(4, (64, 64), 8, 2)])
+@pytest.mark.parametrize("precision,rtol", [("float64", 1e-12), ("float32", 1e-5)])
+def test_engine_rotation_stage_matches_reference(J, shape, L, order, precision, rtol):
+    from scatkit import _core
+
+    plan = _core.Plan(*shape, J, L, order, precision=precision, invariance="rotation")
+    # 70 images run as more than one of the stage's chunks.
+    x = _images(shape, 70)
+    out = np.empty((70, plan.num_channels, plan.out_rows, plan.out_cols), dtype=precision)
+    plan.execute(np.ascontiguousarray(x.astype(precision)), out)
+    ref = ReferenceInvariantScattering2D(J, shape, L=L, max_order=order, invariance="rotation")
+    expected = ref(x)
+    scale = np.abs(expected).max(axis=(-2, -1), keepdims=True)
+    assert (np.abs(out - expected) <= rtol * scale).all()
+    np.testing.assert_array_equal(plan.meta(), ref.meta)
+
+
+def test_engine_geometry_and_tables_of_every_variant():
+    from scatkit import _core
+
+    for invariance in INVARIANCES:
+        for J, L, order in [(4, 8, 2), (3, 5, 2), (2, 3, 1)]:
+            g = _core.geometry(64, 64, J, L, order, invariance=invariance)
+            assert g.num_channels == channel_count(J, L, order, invariance)
+            table = _core.channel_table(64, 64, J, L, order, invariance=invariance)
+            ref = ReferenceInvariantScattering2D(J, (64, 64), L, order, invariance).meta
+            np.testing.assert_array_equal(table, ref[:, : table.shape[1]])
+    assert _core.geometry(64, 64, 4, 8, 2, invariance="roto-translation").num_channels == 209
+    with pytest.raises(ValueError, match="roto-translation variants need the complex"):
+        _core.Plan(32, 32, 2, invariance="roto-translation")
+    with pytest.raises(ValueError, match="angular_scales must be between"):
+        _core.geometry(32, 32, 2, invariance="roto-translation", angular_scales=-2)

@@ -56,6 +56,14 @@ enum class CpuIsa {
   Baseline,  ///< the portable variant
 };
 
+/// What the output is invariant to (docs/transform.md section 7).
+enum class Invariance {
+  Translation,               ///< the translation scattering (Kymatio's transform)
+  Rotation,                  ///< its average over the rotation orbit (relative angles)
+  RotoTranslation,           ///< joint rigid-motion scattering (Sifre and Mallat)
+  RotoTranslationSeparable,  ///< separable roto-translation scattering (Oyallon and Mallat)
+};
+
 /// Engine switches: how a transform is computed, never what it computes. Every field left at
 /// Auto takes its environment variable (for benchmarks), else the default.
 struct EngineOptions {
@@ -79,22 +87,29 @@ struct Config {
   int threads = 0;            ///< CPU threads; 0 = all hardware threads
   int device_id = 0;          ///< CUDA device ordinal
   EngineOptions engine;       ///< engine switches (CPU plans); the defaults suit every use
+  Invariance invariance = Invariance::Translation;  ///< what the output is invariant to
+  int angular_scales = 0;  ///< angular wavelets K of the roto-translation variants; 0 = default
 };
 
 /// What one output channel holds: -1 marks a field that does not apply.
 struct ChannelMeta {
-  int order;   ///< 0, 1 or 2
-  int j1;      ///< scale of the first wavelet
-  int theta1;  ///< angle index of the first wavelet
-  int j2;      ///< scale of the second wavelet
-  int theta2;  ///< angle index of the second wavelet
+  int order;       ///< 0, 1 or 2
+  int j1;          ///< scale of the first wavelet
+  int theta1;      ///< angle index of the first wavelet
+  int j2;          ///< scale of the second wavelet
+  int theta2;      ///< angle index of the second wavelet
+  int delta = -1;  ///< relative angle (t2 - t1) mod L of the rotation-invariant variants
+  int k = -1;      ///< angular filter of the roto-translation variants (K = the low-pass)
 };
 
 /// Padded grid size along one axis: ((n + 2^J) / 2^J + 1) * 2^J.
 std::size_t padded_size(std::size_t n, int J);
 
-/// Number of output channels K for (J, L, max_order).
+/// Number of output channels K for (J, L, max_order) of the translation scattering.
 std::size_t num_channels(int J, int L, int max_order);
+
+/// Number of output channels of cfg, with its invariance (docs/transform.md section 7).
+std::size_t num_channels(const Config& cfg);
 
 /// Limits the engine puts on a Config, beyond the SPEC's 2^J <= min(M, N).
 struct Limits {
@@ -118,7 +133,7 @@ struct Geometry {
   std::size_t pad_left = 0;      ///< reflect-padded columns left of the image: (Np - N) / 2
   std::size_t out_rows = 0;      ///< output height M' = Mp / 2^J - 2
   std::size_t out_cols = 0;      ///< output width N' = Np / 2^J - 2
-  std::size_t num_channels = 0;  ///< K, as num_channels(J, L, max_order)
+  std::size_t num_channels = 0;  ///< K, as num_channels(cfg), with the invariance
 };
 
 /// Validates cfg like Plan's constructor (throws InvalidArgument) and returns its sizes.
