@@ -17,7 +17,7 @@ from .boundary import boundary_curve, knn_correct
 from .collect import Representations, collect, default_layers, scattering_layers
 from .geometry import contraction, layer_scale, separation
 from .intrinsic import twonn
-from .metrics import layer_metrics, linear_probe
+from .metrics import jsonable, layer_metrics, linear_probe
 from .neighbours import NeighbourSearch, search_recall
 from .organisation import auto_channel_axes, channel_smoothness, organisation
 from .plots import plot_boundary_curves, plot_depth, plot_pca
@@ -34,6 +34,7 @@ __all__ = [
     "contraction",
     "separation",
     "linear_probe",
+    "jsonable",
     "layer_scale",
     "twonn",
     "NeighbourSearch",

@@ -23,6 +23,23 @@ from .neighbours import NeighbourSearch, search_recall
 from .projection import project
 
 
+def jsonable(value: Any) -> Any:
+    """A copy of nested dicts/lists of results that ``json.dumps`` writes as strict JSON.
+
+    NumPy scalars become Python numbers, tuples lists, keys strings, and NaN or infinite
+    floats (e.g. a linear probe that could not run) ``None``.
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def threadpool_limits(**kwargs: Any) -> Any:
     """``threadpoolctl.threadpool_limits`` (a scikit-learn dependency), imported when used."""
     from threadpoolctl import threadpool_limits as limits

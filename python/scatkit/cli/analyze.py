@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,19 +243,6 @@ def _organisation(run: _Run, X: np.ndarray, args: argparse.Namespace) -> Any:
     return organisation(maps, channel_axes="auto")
 
 
-def _plain(value: Any) -> Any:
-    """JSON-able copy: NumPy scalars as numbers, NaN and infinities as null."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9._=-]+", "-", label).strip("-") or "run"
 
@@ -291,7 +277,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from ..analysis import plot_boundary_curves, plot_depth, plot_pca
+    from ..analysis import jsonable, plot_boundary_curves, plot_depth, plot_pca
     from ..models import count_parameters
 
     frames, docs, orgs, written = {}, [], [], []
@@ -343,7 +329,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         "max_dim": args.max_dim or None,
         "runs": docs,
     }
-    (out / "metrics.json").write_text(json.dumps(_plain(doc), indent=1) + "\n")
+    (out / "metrics.json").write_text(json.dumps(jsonable(doc), indent=1) + "\n")
     written.insert(1, "metrics.json")
     depth = plot_depth(frames if len(frames) > 1 else next(iter(frames.values())))
     depth.savefig(out / "depth.png", dpi=120)
