@@ -11,86 +11,33 @@ This module needs scikit-learn (``pip install scatkit[sklearn]``).
 from __future__ import annotations
 
 import math
-import numbers
-import threading
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_array, validate_data
 
+from . import _kymatio_compat as kc
+from ._sklearn_input import (
+    _check_image_shape,
+    _infer_image_shape,
+    _PlanCache,
+    square_side,
+    zero_fill,
+)
 from ._validation import channel_table, check_geometry, check_int, check_params
 from .backends import resolve
 from .reference_invariance import channel_table as invariant_table
 from .reference_invariance import check_invariance
-from .scattering import Scattering2D
+from .scattering import Scattering2D as NumpyScattering2D
 
-__all__ = ["ScatteringTransformer", "LogCompression", "linear_baseline"]
+__all__ = ["ScatteringTransformer", "Scattering2D", "LogCompression", "linear_baseline"]
 
-_FLOAT_DTYPES = (np.float64, np.float32)
-
-
-class _PlanCache:
-    """A fitted estimator's Scattering2D, the key it was built for, and a lock.
-
-    A native plan owns one workspace, so two threads must not execute it at once; the lock
-    serialises calls on this one plan only. Pickling keeps the key and the (lazily rebuilt)
-    Scattering2D and creates a fresh lock.
-    """
-
-    def __init__(self, key: tuple, scattering: Scattering2D) -> None:
-        self.key = key
-        self.scattering = scattering
-        self.lock = threading.Lock()
-
-    def __reduce__(self) -> tuple:
-        return (_PlanCache, (self.key, self.scattering))
-
-
-def _check_image_shape(shape: Any) -> tuple[int, ...] | None:
-    """Validate the ``shape`` parameter: None, (M, N) or (C, M, N)."""
-    if shape is None:
-        return None
-    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
-        raise TypeError(
-            f"shape must be None, a pair (M, N) or a triple (C, M, N) of positive integers, "
-            f"got {shape!r}."
-        )
-    if len(shape) not in (2, 3):
-        raise ValueError(
-            f"shape must be a pair (M, N) or a triple (C, M, N) of positive integers, got "
-            f"{shape!r} ({len(shape)} entries)."
-        )
-    names = ("image height M", "image width N")
-    if len(shape) == 3:
-        names = ("channel count C",) + names
-    return tuple(check_int(f"shape entry ({n})", s, 1) for n, s in zip(names, shape))
-
-
-def _infer_image_shape(X: np.ndarray) -> tuple[int, ...]:
-    """Per-sample image shape implied by validated input X when ``shape=None``."""
-    if X.ndim == 2:
-        n_features = X.shape[1]
-        side = math.isqrt(n_features)
-        if n_features < 4:
-            raise ValueError(
-                f"flattened input with n_features = {n_features} cannot hold an image: the "
-                f"smallest image ScatteringTransformer accepts is 2x2 (n_features = 4)."
-            )
-        if side * side != n_features:
-            raise ValueError(
-                f"cannot infer the image shape from {n_features} features: with shape=None, "
-                f"flattened input must hold square images (the number of features must be a "
-                f"perfect square such as 64 = 8x8 or 784 = 28x28). Pass shape=(M, N) to "
-                f"ScatteringTransformer, or give the images as an (n_samples, M, N) array."
-            )
-        return (side, side)
-    return tuple(int(s) for s in X.shape[1:])
+# Numbers pass as they are: the NumPy front end applies the dtype rule of every front end
+# (float32/float64 kept in either byte order, float16 returned as float16, integers float32),
+# and non-finite values propagate as they do there (docs/migrating-from-kymatio.md).
+_NUMBERS = dict(dtype="numeric", ensure_all_finite=False)
 
 
 class ScatteringTransformer(TransformerMixin, BaseEstimator):
@@ -149,8 +96,11 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Float32 input is computed and returned in float32, float64 in float64; any other real
-    input is converted to float64. NaN and infinite values are rejected. The flattened output
+    The dtype and NaN rules are those of every scatkit front end: float32 and float64 input
+    (either byte order) is computed and returned in its precision, float16 is computed in
+    float32 and returned as float16, integers and booleans give float32; NaN and infinite
+    values are not refused, they make the coefficients of their sample NaN or infinite (other
+    samples are unaffected). The flattened output
     is ``maps.reshape(n_samples, -1)`` of the ``flatten=False`` output: channel-major, then
     row, then column; :meth:`get_feature_names_out` names every column.
     """
@@ -183,6 +133,7 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = True  # propagated as by every front end
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -213,11 +164,12 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         invariance, scales = check_invariance(self.invariance, self.angular_scales)
         if self.spatial not in ("map", "mean"):
             raise ValueError(f"spatial must be 'map' or 'mean', got {self.spatial!r}.")
-        return (J, image, L, max_order, resolve(self.backend, "cpu"), threads, invariance, scales)
+        backend = resolve(kc.map_backend(self.backend, "sklearn"), "cpu")
+        return (J, image, L, max_order, backend, threads, invariance, scales)
 
     @staticmethod
-    def _scattering(key: tuple) -> Scattering2D:
-        return Scattering2D(
+    def _scattering(key: tuple) -> NumpyScattering2D:
+        return NumpyScattering2D(
             *key[:4], backend=key[4], threads=key[5], invariance=key[6], angular_scales=key[7]
         )
 
@@ -227,21 +179,22 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         if ndim is None and isinstance(X, (list, tuple)):
             ndim = np.ndim(X)
         if ndim in (3, 4):
-            X = check_array(X, dtype=_FLOAT_DTYPES, allow_nd=True, estimator=self, input_name="X")
+            X = check_array(X, **_NUMBERS, allow_nd=True, estimator=self, input_name="X")
             if reset is not None:
                 # Counts every value of a sample, so flattened and image input agree.
                 validate_data(self, X.reshape(X.shape[0], -1), reset=reset, skip_check_array=True)
             return X
         if reset is None:
-            return check_array(X, dtype=_FLOAT_DTYPES, estimator=self, input_name="X")
-        return validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+            return check_array(X, **_NUMBERS, estimator=self, input_name="X")
+        return validate_data(self, X, reset=reset, **_NUMBERS)
 
-    @staticmethod
-    def _as_images(X: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def _as_images(self, X: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """Reshape validated X to (n_samples, *shape), or say why it does not fit."""
         n = X.shape[0]
         if X.ndim == 2:
             expected = math.prod(shape)
+            if self.shape is None and shape == (square_side(X.shape[1]),) * 2:
+                return zero_fill(X, shape[0])  # a feature count that is not a square image
             if X.shape[1] != expected:
                 raise ValueError(
                     f"X has {X.shape[1]} features, but images of shape {shape} need "
@@ -384,133 +337,62 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
 
-class LogCompression(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Elementwise ``log(1 + |x| / eps)``, the usual normalisation of scattering features.
+class Scattering2D(ScatteringTransformer):
+    """Kymatio's scikit-learn front end under its name (``kymatio.sklearn.Scattering2D``).
 
-    Scattering coefficients span orders of magnitude (second-order paths are much smaller than
-    first-order ones); the log makes their scale comparable and turns products of factors into
-    sums, which suits a linear model. Stateless: ``fit`` only validates.
-
-    Parameters
-    ----------
-    eps : float, default 0.01
-        Positive scale below which coefficients are treated as roughly linear; in the units of
-        the input images' intensities (keep it small compared with typical coefficients).
+    A :class:`ScatteringTransformer` whose arguments come in Kymatio's order, ``(J, shape, L,
+    max_order, pre_pad, backend, out_type)``, so ``Scattering2D(J, (M, N)).transform(X)`` maps
+    flattened ``(n_samples, M*N)`` images to ``(n_samples, K*M'*N')`` as Kymatio's does. As there,
+    ``pre_pad`` must be False (Kymatio's transformer reshapes samples to ``shape``, so padded
+    samples cannot pass) and ``out_type`` "array"; Kymatio's ``"numpy"`` backend means "auto".
+    The other parameters are :class:`ScatteringTransformer`'s. Parameters are checked at
+    ``fit``/``transform``, as scikit-learn requires.
     """
 
-    def __init__(self, eps: float = 0.01) -> None:
-        self.eps = eps
+    def __init__(
+        self,
+        J: int = 1,
+        shape: tuple[int, ...] | None = None,
+        L: int = 8,
+        max_order: int = 2,
+        pre_pad: bool = False,
+        backend: str = "auto",
+        out_type: str = "array",
+        frontend: str | None = None,
+        threads: int | None = None,
+        flatten: bool = True,
+        invariance: str = "translation",
+        angular_scales: int = 0,
+        spatial: str = "map",
+    ) -> None:
+        super().__init__(
+            J=J,
+            shape=shape,
+            L=L,
+            max_order=max_order,
+            backend=backend,
+            threads=threads,
+            flatten=flatten,
+            invariance=invariance,
+            angular_scales=angular_scales,
+            spatial=spatial,
+        )
+        self.pre_pad = pre_pad
+        self.out_type = out_type
+        self.frontend = frontend
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-    def _check_eps(self) -> float:
-        eps = self.eps
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-            raise TypeError(f"eps must be a positive number, got {eps!r}.")
-        if not (math.isfinite(eps) and eps > 0):
-            raise ValueError(f"eps must be a positive finite number, got {eps!r}.")
-        return float(eps)
-
-    def fit(self, X: Any, y: Any = None) -> LogCompression:
-        """Validate ``eps`` and X (2D, finite, real) and record ``n_features_in_``."""
-        self._check_eps()
-        validate_data(self, X, reset=True, dtype=_FLOAT_DTYPES)
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Return ``log1p(|X| / eps)`` in X's precision (float32 stays float32)."""
-        eps = self._check_eps()
-        if hasattr(self, "n_features_in_"):
-            X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
-        else:
-            X = check_array(X, dtype=_FLOAT_DTYPES, estimator=self, input_name="X")
-        return np.log1p(np.abs(X) / X.dtype.type(eps))
+    def _plan_key(self, shape: tuple[int, ...]) -> tuple:
+        kc.check_frontend(self.frontend, "sklearn")
+        if kc.check_pre_pad(self.pre_pad):
+            raise ValueError(
+                "pre_pad=True is not available in the scikit-learn front end: samples are "
+                "reshaped to `shape` (as in Kymatio, where it cannot work either); pad the "
+                "images and pass their padded size as shape, or use scatkit.Scattering2D."
+            )
+        if kc.check_out_type(self.out_type) != "array":
+            raise ValueError("out_type='list' is not available in the scikit-learn front end.")
+        return super()._plan_key(shape)
 
 
-def linear_baseline(
-    J: int = 2,
-    shape: tuple[int, ...] | None = None,
-    L: int = 8,
-    max_order: int = 2,
-    classifier: str = "logistic",
-    C: float = 0.1,
-    normalisation: str = "log",
-    eps: float = 0.01,
-    max_iter: int = 1000,
-    backend: str = "auto",
-    threads: int | None = None,
-    invariance: str = "translation",
-    angular_scales: int = 0,
-    spatial: str | None = None,
-) -> Pipeline:
-    """Scattering features followed by a linear classifier, as one scikit-learn Pipeline.
-
-    Steps (names in brackets, usable in ``set_params`` and grid searches):
-    ``ScatteringTransformer`` ["scattering"] -> ``LogCompression(eps)`` ["normalise"; the
-    string "passthrough" when ``normalisation="none"``] -> ``StandardScaler`` ["scaler"] ->
-    ``LogisticRegression`` or ``LinearSVC`` ["classifier"].
-
-    Parameters
-    ----------
-    J, shape, L, max_order, backend, threads
-        Passed to :class:`ScatteringTransformer`.
-    classifier : {"logistic", "linearsvc"}, default "logistic"
-        ``LogisticRegression`` (lbfgs, multinomial) or ``LinearSVC`` (one-vs-rest).
-    C : float, default 0.1
-        Inverse regularisation strength of the classifier.
-    normalisation : {"log", "none"}, default "log"
-        ``"log"`` applies ``log(1 + |S| / eps)`` before standardisation; ``"none"`` feeds the raw
-        coefficients to the scaler.
-    eps : float, default 0.01
-        ``LogCompression`` scale, in the input's intensity units.
-    max_iter : int, default 1000
-        Iteration limit of the classifier's solver.
-    invariance, angular_scales
-        Passed to :class:`ScatteringTransformer` (docs/transform.md section 7).
-    spatial : {"map", "mean"} or None, default None
-        ``None`` averages each channel over space with the rotation-invariant variants
-        ("rotation", "roto-translation"), for features invariant to rigid motions, and keeps
-        the maps otherwise; ``"map"`` and ``"mean"`` choose explicitly.
-
-    Returns
-    -------
-    sklearn.pipeline.Pipeline
-        Unfitted; call ``fit(X, y)`` with images as :class:`ScatteringTransformer` accepts.
-    """
-    if classifier == "logistic":
-        clf = LogisticRegression(C=C, max_iter=max_iter)
-    elif classifier == "linearsvc":
-        clf = LinearSVC(C=C, max_iter=max_iter)
-    else:
-        raise ValueError(f"classifier must be 'logistic' or 'linearsvc', got {classifier!r}.")
-    if normalisation == "log":
-        normalise: Any = LogCompression(eps=eps)
-    elif normalisation == "none":
-        normalise = "passthrough"
-    else:
-        raise ValueError(f"normalisation must be 'log' or 'none', got {normalisation!r}.")
-    if spatial is None:
-        spatial = "mean" if invariance in ("rotation", "roto-translation") else "map"
-    scattering = ScatteringTransformer(
-        J=J,
-        shape=shape,
-        L=L,
-        max_order=max_order,
-        backend=backend,
-        threads=threads,
-        invariance=invariance,
-        angular_scales=angular_scales,
-        spatial=spatial,
-    )
-    return Pipeline(
-        [
-            ("scattering", scattering),
-            ("normalise", normalise),
-            ("scaler", StandardScaler()),
-            ("classifier", clf),
-        ]
-    )
+# Defined in their own module (which imports ScatteringTransformer from here), public here.
+from ._sklearn_pipeline import LogCompression, linear_baseline  # noqa: E402
