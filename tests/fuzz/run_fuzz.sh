@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
-# Short fuzzing runs on the kept seed corpora (tests/fuzz/corpus/*): the atheris harnesses of
-# the Python front end and the image loaders, FUZZ_SECONDS (default 30) each. New inputs go to
-# a temporary folder so the kept corpus only changes by hand. Usage: run_fuzz.sh [PYTHON]
+# Short fuzzing runs on the kept seed corpora (tests/fuzz/corpus/*): the libFuzzer target on the
+# C API (FUZZ_C_API_SECONDS, default 60; needs clang with -fsanitize=fuzzer) and the atheris
+# harnesses of the Python front end and the image loaders (FUZZ_SECONDS, default 30, each). New
+# inputs go to a temporary folder so the kept corpus only changes by hand.
+# Usage: run_fuzz.sh [PYTHON]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${1:-python3}
 SECONDS_EACH=${FUZZ_SECONDS:-30}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+c_api_seconds=${FUZZ_C_API_SECONDS:-60}
+if command -v clang++ >/dev/null && [[ "$c_api_seconds" != 0 ]]; then
+  echo "-- fuzz_c_api (libFuzzer, ASan+UBSan) for ${c_api_seconds}s"
+  cmake -S tests/fuzz -B build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/fuzz-cmake.log"
+  cmake --build build/fuzz -j2 >>"$work/fuzz-cmake.log"
+  mkdir -p "$work/c_api"
+  if ! ASAN_OPTIONS=detect_leaks=1 SCATKIT_FFTW_WISDOM=0 build/fuzz/fuzz_c_api "$work/c_api" \
+      tests/fuzz/corpus/c_api -max_total_time="$c_api_seconds" -rss_limit_mb=2048 -timeout=20 \
+      -print_final_stats=1 -artifact_prefix="$work/" >"$work/c_api.log" 2>&1; then
+    tail -60 "$work/c_api.log" >&2
+    echo "fuzz_c_api found a failure (the input is saved as $work/crash-* or similar)" >&2
+    trap - EXIT
+    exit 1
+  fi
+  grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$work/c_api.log" | sort -u
+else
+  echo "clang++ not found (or FUZZ_C_API_SECONDS=0): C API fuzzing skipped"
+fi
 if ! "$PY" -c "import atheris" 2>/dev/null; then
   if [[ -n "${CI:-}" && "${CI}" != "false" && "${CI}" != "0" ]]; then
     echo "atheris is not installed (scripts/setup.sh test installs it)" >&2
@@ -14,8 +38,6 @@ if ! "$PY" -c "import atheris" 2>/dev/null; then
   echo "atheris is not installed: Python fuzzing skipped"
   exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 for target in python images; do
   mkdir -p "$work/$target"
   echo "-- fuzz_$target.py for ${SECONDS_EACH}s"
