@@ -181,15 +181,25 @@ scatkit_status scatkit_config_geometry(const scatkit_config* cfg, scatkit_geomet
   });
 }
 
-scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatkit_plan** plan) {
+namespace {
+// Both plan constructors: scatkit_config itself stays as it was (ABI), the invariance comes
+// beside it.
+scatkit_status create_plan(const char* fn, const scatkit_config* cfg, int invariance,
+                           int angular_scales, scatkit_plan** plan) {
   clear_error();
-  if (!plan) return null_arg("scatkit_plan_create", "plan (the address receiving the plan)");
+  if (!plan) return null_arg(fn, "plan (the address receiving the plan)");
   *plan = nullptr;
-  if (!cfg) return null_arg("scatkit_plan_create", "cfg");
+  if (!cfg) return null_arg(fn, "cfg");
   const scatkit_config c = *cfg;
   scatkit::Config cc;
   scatkit_status st = guarded([&] {
     cc = to_cpp(c);
+    if (invariance < SCATKIT_INVARIANCE_TRANSLATION ||
+        invariance > SCATKIT_INVARIANCE_ROTO_TRANSLATION_SEPARABLE)
+      throw scatkit::InvalidArgument("invariance must be a scatkit_invariance (0 to 3), got " +
+                                     std::to_string(invariance) + ".");
+    cc.invariance = static_cast<scatkit::Invariance>(invariance);
+    cc.angular_scales = angular_scales;
     scatkit::validate(cc);
   });
   if (st != SCATKIT_OK) return st;
@@ -205,6 +215,34 @@ scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatkit_plan** pla
     }
   }
   return guarded([&] { *plan = new scatkit_plan{scatkit::Plan(cc), c}; });
+}
+}  // namespace
+
+scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatkit_plan** plan) {
+  return create_plan("scatkit_plan_create", cfg, SCATKIT_INVARIANCE_TRANSLATION, 0, plan);
+}
+
+scatkit_status scatkit_plan_create_invariant(const scatkit_config* cfg, int invariance,
+                                             int angular_scales, scatkit_plan** plan) {
+  return create_plan("scatkit_plan_create_invariant", cfg, invariance, angular_scales, plan);
+}
+
+scatkit_status scatkit_plan_channel_angles(const scatkit_plan* plan, size_t channel, int* delta,
+                                           int* k) {
+  clear_error();
+  if (!plan) return null_arg("scatkit_plan_channel_angles", "plan");
+  if (!delta || !k) return null_arg("scatkit_plan_channel_angles", "delta and k");
+  const auto& m = plan->plan.meta();
+  if (channel >= m.size()) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "scatkit_plan_channel_angles: channel must be below K=%zu, got %zu.", m.size(),
+                  channel);
+    return fail(SCATKIT_ERR_INVALID_ARGUMENT, buf);
+  }
+  *delta = m[channel].delta;
+  *k = m[channel].k;
+  return SCATKIT_OK;
 }
 
 void scatkit_plan_destroy(scatkit_plan* plan) {

@@ -12,6 +12,7 @@ from scatkit.reference_invariance import (
     ReferenceInvariantScattering2D,
     channel_count,
 )
+from test_c_api import Config, lib  # noqa: F401 - lib is a fixture used below
 
 CASES = [(2, (32, 32), 8, 2), (3, (40, 37), 5, 2), (1, (9, 12), 3, 1), (2, (20, 28), 6, 1)]
 
@@ -139,3 +140,42 @@ def test_engine_geometry_and_tables_of_every_variant():
         _core.Plan(32, 32, 2, invariance="roto-translation")
     with pytest.raises(ValueError, match="angular_scales must be between"):
         _core.geometry(32, 32, 2, invariance="roto-translation", angular_scales=-2)
+
+
+def test_c_api_creates_a_rotation_plan(lib):  # noqa: F811 - the fixture of test_c_api
+    import ctypes
+
+    p = ctypes.c_void_p
+    lib.scatkit_plan_create_invariant.argtypes = [
+        ctypes.POINTER(Config), ctypes.c_int, ctypes.c_int, ctypes.POINTER(p)
+    ]  # fmt: skip
+    lib.scatkit_plan_create_invariant.restype = ctypes.c_int
+    lib.scatkit_plan_channel_angles.argtypes = [p, ctypes.c_size_t] + [ctypes.c_void_p] * 2
+    lib.scatkit_plan_channel_angles.restype = ctypes.c_int
+    cfg = Config()
+    lib.scatkit_config_init(ctypes.byref(cfg))
+    cfg.rows, cfg.cols, cfg.J, cfg.L, cfg.precision = 32, 32, 3, 6, 1
+    plan = p()
+    assert lib.scatkit_plan_create_invariant(ctypes.byref(cfg), 1, 0, ctypes.byref(plan)) == 0
+    try:
+        K, rows, cols = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_size_t()
+        lib.scatkit_plan_shape(plan, ctypes.byref(K), ctypes.byref(rows), ctypes.byref(cols))
+        assert K.value == channel_count(3, 6, 2, "rotation")
+        x = _images((32, 32), 3)
+        out = np.empty((3, K.value, rows.value, cols.value))
+        assert lib.scatkit_execute_f64(plan, x.ctypes.data, out.ctypes.data, 3) == 0
+        expected = ReferenceInvariantScattering2D(3, (32, 32), L=6, invariance="rotation")(x)
+        np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-14)
+        delta, k = ctypes.c_int(), ctypes.c_int()
+        last = K.value - 1
+        assert (
+            lib.scatkit_plan_channel_angles(plan, last, ctypes.byref(delta), ctypes.byref(k)) == 0
+        )
+        assert (delta.value, k.value) == (5, -1)
+    finally:
+        lib.scatkit_plan_destroy(plan)
+    bad = p()
+    assert lib.scatkit_plan_create_invariant(ctypes.byref(cfg), 7, 0, ctypes.byref(bad)) == 1
+    assert "invariance must be" in lib.scatkit_last_error().decode()
+    assert lib.scatkit_plan_create_invariant(ctypes.byref(cfg), 2, 0, ctypes.byref(bad)) == 1
+    assert not bad

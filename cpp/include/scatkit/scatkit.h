@@ -51,6 +51,15 @@ typedef enum scatkit_device {
   SCATKIT_DEVICE_CUDA = 1 /**< device memory, cuFFT engine (builds with CUDA only) */
 } scatkit_device;
 
+/** What a plan's output is invariant to (scatkit_plan_create_invariant; docs/transform.md
+ *  section 7). */
+typedef enum scatkit_invariance {
+  SCATKIT_INVARIANCE_TRANSLATION = 0,               /**< the translation scattering */
+  SCATKIT_INVARIANCE_ROTATION = 1,                  /**< its average over the rotation orbit */
+  SCATKIT_INVARIANCE_ROTO_TRANSLATION = 2,          /**< joint rigid-motion scattering */
+  SCATKIT_INVARIANCE_ROTO_TRANSLATION_SEPARABLE = 3 /**< separable roto-translation */
+} scatkit_invariance;
+
 /** Description of a transform; fill it with scatkit_config_init() first, then set fields. */
 typedef struct scatkit_config {
   size_t rows;      /**< image height M (>= 2^J) */
@@ -110,6 +119,15 @@ SCATKIT_API scatkit_status scatkit_config_init(scatkit_config* cfg);
 
 /** Validates cfg and builds filters, FFT plans and workspace; *plan is NULL on failure. */
 SCATKIT_API scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatkit_plan** plan);
+
+/** Like scatkit_plan_create, with a scatkit_invariance and the number of angular wavelets of the
+ *  roto-translation variants (0 = default). The engine computes TRANSLATION and ROTATION (CPU). */
+SCATKIT_API scatkit_status scatkit_plan_create_invariant(const scatkit_config* cfg, int invariance,
+                                                         int angular_scales, scatkit_plan** plan);
+
+/** Relative angle and angular filter of a channel of an invariant plan (-1 = not applicable). */
+SCATKIT_API scatkit_status scatkit_plan_channel_angles(const scatkit_plan* plan, size_t channel,
+                                                       int* delta, int* k);
 
 /** Releases a plan and everything it owns; NULL is accepted and ignored. */
 SCATKIT_API void scatkit_plan_destroy(scatkit_plan* plan);
