@@ -116,6 +116,31 @@ def run_one(name: str, n: int, seed: int, model_name: str, threads: int) -> dict
     return out
 
 
+def describe(run: dict[str, Any]) -> str:
+    """One line with the settings a run used (augment and shift as ``auto`` resolved them)."""
+    from scatkit.training.augment import auto_augment, auto_shift
+
+    st = run.get("settings", {})
+    if "config" not in st:
+        return json.dumps(st)
+    shape = tuple(st["model"]["input_shape"])
+    cfg = dict(st["config"])
+    if cfg["augment"] == "auto":
+        cfg["augment"] = auto_augment(shape, run["n"])
+    if cfg["shift"] is None:
+        cfg["shift"] = auto_shift(cfg["augment"], shape)
+    keep = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "schedule", "augment")
+    conf = ", ".join(f"{k}={cfg[k]}" for k in (*keep, "shift"))
+    layers = [ln.strip() for ln in st.get("head", "").splitlines() if "Conv2d" in ln]
+    body = "; ".join(ln.split(": ", 1)[-1].split(", kernel")[0] + ")" for ln in layers)
+    return (
+        f"build_model({st['model']['name']!r}, {shape}, {st['model']['num_classes']}"
+        f"{', ' if st['model']['kwargs'] else ''}{st['model']['kwargs'] or ''}) "
+        f"[n={run['n']}], {run.get('parameters', 0):,} parameters, head convs {body}; "
+        f"TrainConfig: {conf}"
+    )
+
+
 def summarise(runs: list[dict[str, Any]]) -> dict[tuple, dict[str, float]]:
     """(dataset, model, n) -> mean, std, seeds, mean seconds, parameters."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
@@ -271,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in runs:
         if (r["dataset"], r["model"]) not in shown:
             shown.add((r["dataset"], r["model"]))
-            print(f"- {r['dataset']} {r['model']}: {json.dumps(r.get('settings', {}))}")
+            print(f"- {r['dataset']} {r['model']}: {describe(r)}")
     import scatkit
     import torch
 
