@@ -38,7 +38,12 @@ bash tests/cmake_consume/run.sh
 echo "== CUDA backend compile check (-Werror) and CPU emulation of its pipeline"
 bash cuda/check_build.sh
 
-echo "== Python fuzzing (atheris, 30 s per harness on tests/fuzz/corpus)"
+echo "== C++ and C API tests under AddressSanitizer + UBSan, LeakSanitizer on (preset sanitize)"
+cmake --preset sanitize -DPython3_EXECUTABLE="$PY"
+cmake --build build/sanitize -j2
+ctest --preset sanitize
+
+echo "== Fuzzing: libFuzzer on the C API (60 s), atheris on the Python front end and images (30 s each)"
 tests/fuzz/run_fuzz.sh "$PY"
 
 echo "== Python tests (pytest)"
