@@ -36,6 +36,7 @@ class Source:
     files: list[Path] = field(default_factory=list)  #: folder sources
     images: np.ndarray | None = None  #: dataset sources, (n, [C,] H, W)
     split: list[str] | None = None  #: dataset sources: "train" or "test" per item
+    max_pixels: int | None = None  #: folder sources: largest declared image (None: default)
 
 
 def folder_source(folder: str | os.PathLike, log: Callable[[str], None] | None = None) -> Source:
@@ -143,7 +144,8 @@ def read_item(
         return src.images[i]
     from .datasets import read_image
 
-    return read_image(src.files[i], grayscale=not color, size=size, resize=resize)
+    limit = {} if src.max_pixels is None else {"max_pixels": src.max_pixels}
+    return read_image(src.files[i], grayscale=not color, size=size, resize=resize, **limit)
 
 
 def prepare_source(
@@ -153,6 +155,7 @@ def prepare_source(
     color: bool,
     resize: str,
     log: Callable[[str], None] | None = None,
+    max_pixels: int | None = None,
 ) -> tuple[Source, tuple[int, int], int]:
     """The source of ``source``, the image size to scatter and the image channels.
 
@@ -160,6 +163,7 @@ def prepare_source(
     own and refuse another ``size``.
     """
     src = resolve_source(source, root, log)
+    src.max_pixels = max_pixels
     if src.images is not None:
         data_size = tuple(src.images.shape[-2:])
         if size is not None and tuple(size) != data_size:
@@ -195,4 +199,5 @@ def sub_source(src: Source, lo: int, hi: int) -> Source:
         files=src.files[lo:hi],
         images=None if src.images is None else src.images[lo:hi],
         split=None if src.split is None else src.split[lo:hi],
+        max_pixels=src.max_pixels,
     )

@@ -231,6 +231,7 @@ def extract(
     keep_parts: bool = False,
     progress: Progress = False,
     log: Callable[[str], None] | None = None,
+    max_pixels: int | None = None,
 ) -> ExtractResult:
     """Scattering features of every image of ``source``, written to ``output`` (.npz).
 
@@ -271,6 +272,9 @@ def extract(
         False (the default) nothing.
     log : callable, optional
         Receives one line per notice: ignored files, a resume, each unreadable image.
+    max_pixels : int, optional
+        Folder images whose header declares more pixels are skipped before decoding
+        (default :data:`scatkit.datasets.DEFAULT_MAX_PIXELS`).
 
     Returns
     -------
@@ -306,7 +310,7 @@ def extract(
         raise ValueError(f"{out} already exists; pass --overwrite to replace it.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}.")
-    src, size, channels = prepare_source(source, root, size, color, resize, note)
+    src, size, channels = prepare_source(source, root, size, color, resize, note, max_pixels)
     S = Scattering2D(J, size, L=L, max_order=max_order, backend=backend, threads=threads)
     manifest = {
         "format": PARTS_FORMAT,

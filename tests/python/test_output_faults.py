@@ -167,3 +167,16 @@ def test_max_pixels_option(tmp_path, capsys, caplog):
     with pytest.raises(SystemExit):
         cli.main(args + ["--max-pixels", "0"])
     assert "--max-pixels" in capsys.readouterr().err
+
+
+def test_extract_max_pixels(tmp_path, capsys):
+    root = _folder(tmp_path, n=2, side=16)
+    cv2.imwrite(str(root / "b" / "big.png"), np.zeros((16, 80), np.uint8))
+    out = tmp_path / "o.npz"
+    args = ["extract", str(root), "--J", "1", "--size", "16", "--no-progress", "-o", str(out)]
+    assert cli.main(args + ["--max-pixels", "1000"]) == 0
+    captured = capsys.readouterr()
+    assert "from 4 images" in captured.out and "; 1 skipped" in captured.out
+    assert "big.png" in captured.err and "max_pixels=1000" in captured.err
+    with np.load(out) as z:
+        assert len(z["features"]) == 4

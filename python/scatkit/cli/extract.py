@@ -12,7 +12,13 @@ import argparse
 from typing import Any
 
 from ._common import CLIError, eprint
-from ._options import add_progress_option, parse_size, parse_threads, progress_choice
+from ._options import (
+    add_max_pixels_option,
+    add_progress_option,
+    parse_size,
+    parse_threads,
+    progress_choice,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,6 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--keep-parts", action="store_true", help="keep the chunk folder afterwards")
     add_progress_option(p)
+    add_max_pixels_option(p)
     z = p.add_argument_group(".zarr output")
     z.add_argument(
         "--dtype",
@@ -88,6 +95,7 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "restart": args.restart,
         "progress": progress_choice(args),
         "log": lambda message: eprint(f"scatkit extract: {message}"),
+        "max_pixels": args.max_pixels,
     }
 
 

@@ -110,6 +110,7 @@ def extract(
     restart: bool = False,
     progress: Progress = False,
     log: Callable[[str], None] | None = None,
+    max_pixels: int | None = None,
 ) -> StoreResult:
     """Scattering features of every image of ``source`` into the Zarr store ``store``.
 
@@ -136,6 +137,8 @@ def extract(
         ``"never"``/False also prints the dashboard link.
     log : callable, optional
         Receives notices (skipped files, resume, dashboard link).
+    max_pixels : int, optional
+        Folder images whose header declares more pixels are skipped before decoding.
 
     Returns
     -------
@@ -146,7 +149,7 @@ def extract(
         raise ValueError(f"--dtype must be float32 or float16, got {dtype!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}.")
-    src, size, channels = prepare_source(source, root, size, color, resize, note)
+    src, size, channels = prepare_source(source, root, size, color, resize, note, max_pixels)
     from ..scattering import META_FIELDS
 
     plan = {"J": J, "shape": tuple(size), "L": L, "max_order": max_order, "backend": backend}
