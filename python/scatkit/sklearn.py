@@ -345,8 +345,9 @@ class Scattering2D(ScatteringTransformer):
     flattened ``(n_samples, M*N)`` images to ``(n_samples, K*M'*N')`` as Kymatio's does. As there,
     ``pre_pad`` must be False (Kymatio's transformer reshapes samples to ``shape``, so padded
     samples cannot pass) and ``out_type`` "array"; Kymatio's ``"numpy"`` backend means "auto".
-    The other parameters are :class:`ScatteringTransformer`'s. Parameters are checked at
-    ``fit``/``transform``, as scikit-learn requires.
+    The positional order continues as :class:`scatkit.Scattering2D`'s (``threads, invariance,
+    angular_scales, frontend``); ``flatten`` and ``spatial`` are :class:`ScatteringTransformer`'s.
+    Parameters are checked at ``fit``/``transform``, as scikit-learn requires.
     """
 
     def __init__(
@@ -358,11 +359,11 @@ class Scattering2D(ScatteringTransformer):
         pre_pad: bool = False,
         backend: str = "auto",
         out_type: str = "array",
-        frontend: str | None = None,
         threads: int | None = None,
-        flatten: bool = True,
         invariance: str = "translation",
         angular_scales: int = 0,
+        frontend: str | None = None,
+        flatten: bool = True,
         spatial: str = "map",
     ) -> None:
         super().__init__(
