@@ -43,6 +43,11 @@ cmake --preset sanitize -DPython3_EXECUTABLE="$PY"
 cmake --build build/sanitize -j2
 ctest --preset sanitize
 
+echo "== Concurrency tests under ThreadSanitizer (preset tsan)"
+cmake --preset tsan -DPython3_EXECUTABLE="$PY"
+cmake --build build/tsan -j2 --target test_concurrency
+ctest --preset tsan
+
 echo "== Fuzzing: libFuzzer on the C API (60 s), atheris on the Python front end and images (30 s each)"
 tests/fuzz/run_fuzz.sh "$PY"
 
