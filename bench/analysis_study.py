@@ -84,7 +84,7 @@ def run_one(dataset: str, model_name: str, args: argparse.Namespace) -> dict[str
         out.update(parameters=0, accuracy=None)
     else:
         seed_everything(0)
-        name, _, untrained = model_name.partition("@init")
+        name, untrained, _ = model_name.partition("@init")
         model = build_model(name, ds.image_shape, ds.n_classes)
         cfg = TrainConfig(seed=0, threads=args.threads, progress=False)
         if untrained:  # a control: the same network at its seeded initialisation
