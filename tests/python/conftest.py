@@ -9,6 +9,7 @@ Skips for a missing GPU are ``skipif`` marks or plain ``pytest.skip`` calls and 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Callable
 
 import numpy as np
@@ -92,6 +93,18 @@ def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
 def rel_err() -> Callable[[np.ndarray, np.ndarray], float]:
     """The :func:`relative_error` measure used by every comparison test."""
     return relative_error
+
+
+@pytest.fixture(scope="module")
+def single_threaded_blas() -> Iterator[None]:
+    """One BLAS thread for a module's tests (use with ``pytest.mark.usefixtures``).
+
+    Multithreaded OpenBLAS spin-waits; on a few shared, busy CI cores that makes solver fits
+    many times slower. One BLAS thread changes nothing but the time taken.
+    """
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture
