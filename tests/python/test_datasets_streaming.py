@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _dataset_files import write_cifar, write_stl
 from scatkit import datasets
 from scatkit.datasets.streaming import order
-from test_datasets import _write_cifar, _write_stl
 
 
 def _folder(root: Path, per_class: int = 5, classes=("ant", "bee", "cat")) -> None:
@@ -103,7 +103,7 @@ def test_collate_and_dataset_items(tmp_path):
 
 
 def test_cifar10_python_and_binary_stream_equal_eager(tmp_path):
-    written = _write_cifar(tmp_path / "py" / "cifar-10-batches-py")
+    written = write_cifar(tmp_path / "py" / "cifar-10-batches-py")
     eager = datasets.load_cifar10(tmp_path / "py")
     for split in ("train", "test"):
         source = datasets.stream("cifar10", root=tmp_path / "py", split=split)
@@ -143,7 +143,7 @@ def test_cifar10_python_and_binary_stream_equal_eager(tmp_path):
 
 
 def test_stl10_stream_equals_eager_and_pickles_without_maps(tmp_path):
-    _write_stl(tmp_path / "stl10_binary")
+    write_stl(tmp_path / "stl10_binary")
     eager = datasets.load_stl10(tmp_path)
     for split in ("train", "test"):
         source = datasets.stream("stl10", root=tmp_path, split=split)
