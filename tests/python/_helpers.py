@@ -54,3 +54,12 @@ def run_in_threads(
         t.join(timeout=timeout)
     assert not any(t.is_alive() for t in threads), f"{what} hung"
     return results
+
+
+def torch_randn(shape, dtype=None, seed: int = 0, requires_grad: bool = False) -> Any:
+    """Seeded standard-normal torch tensor (float32 unless ``dtype``); imports torch lazily."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    dtype = torch.float32 if dtype is None else dtype
+    return torch.randn(shape, generator=g, dtype=dtype).requires_grad_(requires_grad)

@@ -107,6 +107,19 @@ def single_threaded_blas() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """One intra-op torch thread for a module's tests (use with ``pytest.mark.usefixtures``).
+
+    Small tensors on a shared machine: extra intra-op threads only add contention.
+    """
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A freshly seeded generator, so every test sees the same data on every run."""
