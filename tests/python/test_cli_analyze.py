@@ -122,4 +122,7 @@ def test_analyze_errors_are_one_line(checkpoints, tmp_path, capsys):
     assert "--checkpoint" in _error_line(capsys.readouterr().err)
     assert cli.main(["analyze", "--checkpoint", ckpt, "--samples", "0", *out]) == 1
     assert "--samples" in _error_line(capsys.readouterr().err)
+    assert cli.main(["analyze", "--checkpoint", ckpt, "--layers", "front,nope", *out]) == 1
+    assert "no layer named 'nope'" in _error_line(capsys.readouterr().err)
+    # A failed analysis leaves no half-written report behind.
     assert not (tmp_path / "r").exists()

@@ -92,8 +92,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--layers",
-        help="comma-separated module names to measure in the networks (default: input, each "
-        "natural block, logits)",
+        help="comma-separated module names to measure in the networks, plus 'input' and "
+        "'logits' (default: input, each natural block, logits); contraction is measured "
+        "against 'input' when listed, else against the first layer",
     )
     p.add_argument(
         "--organisation",
@@ -195,6 +196,12 @@ def _subset(n: int, samples: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, samples, replace=False))
 
 
+def _layers(args: argparse.Namespace) -> list[str] | None:
+    """``--layers a,b`` as a list (None: the default layers)."""
+    names = [s.strip() for s in (args.layers or "").split(",") if s.strip()]
+    return names or None
+
+
 def _representations(run: _Run, X: np.ndarray, args: argparse.Namespace) -> Any:
     from .. import Scattering2D
     from .._progress import progress_bar
@@ -208,9 +215,8 @@ def _representations(run: _Run, X: np.ndarray, args: argparse.Namespace) -> Any:
             J, L = run.scattering
             S = Scattering2D(J, tuple(X.shape[-2:]), L=L)
             return scattering_layers(S, X, max_dim=max_dim, seed=args.seed, progress=bar.update)
-        layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
         return collect(
-            run.model, X, layers=layers, max_dim=max_dim, seed=args.seed, progress=bar.update
+            run.model, X, layers=_layers(args), max_dim=max_dim, seed=args.seed, progress=bar.update
         )
 
 
@@ -235,8 +241,9 @@ def _organisation(run: _Run, X: np.ndarray, args: argparse.Namespace) -> Any:
 
     if run.model is None or args.organisation <= 0:
         return None
-    layers = [s.strip() for s in args.layers.split(",")] if args.layers else None
-    layers = [w for w in (layers or default_layers(run.model)) if w not in ("input", "logits")]
+    layers = [
+        w for w in (_layers(args) or default_layers(run.model)) if w not in ("input", "logits")
+    ]
     if not layers:
         return None
     maps = collect(run.model, X[: args.organisation], layers=layers, max_dim=None)
@@ -272,7 +279,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         torch.set_num_threads(parse_threads(args.threads))
         _build_models(runs, ds.image_shape, ds.name, resolve_device(args.device))
     out = Path(args.out).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
     print(f"{ds.name} {args.split}: {len(y)} images {ds.image_shape}, {ds.n_classes} classes")
 
     import pandas as pd
@@ -305,6 +311,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print("organisation (adjacent / random-order channel difference; < 1: organised):")
             print(org.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         slug = _slug(run.label)
+        out.mkdir(parents=True, exist_ok=True)  # only once a run has measured without error
         for name, fig in (
             (f"boundary-{slug}.png", plot_boundary_curves(df)),
             (f"pca-{slug}.png", plot_pca(reps, y, seed=args.seed)),
