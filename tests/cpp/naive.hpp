@@ -1,5 +1,5 @@
 // Slow, obviously correct reference helpers for the unit tests: a naive 2D DFT and a
-// deterministic pseudo-random generator. Only for tiny grids.
+// deterministic pseudo-random generator (and vectors of its values). Only for tiny grids.
 #pragma once
 
 #include <cmath>
@@ -48,5 +48,14 @@ class Rng {
  private:
   std::uint64_t s_;
 };
+
+/// n values of Rng(seed) as T: reproducible test images of any precision.
+template <class T>
+std::vector<T> random_values(size_t n, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(rng.next());
+  return v;
+}
 
 }  // namespace scatkit_test

@@ -44,14 +44,6 @@ scatkit::Config config(int rows, int cols, int threads,
   return cfg;
 }
 
-template <class T>
-std::vector<T> images(size_t n, std::uint64_t seed) {
-  scatkit_test::Rng rng(seed);
-  std::vector<T> v(n);
-  for (auto& x : v) x = static_cast<T>(rng.next());
-  return v;
-}
-
 // kCallers threads call one plan at once, each on its own input and batch size, `rounds` times;
 // every output must equal the plan's sequential output bit for bit.
 template <class T>
@@ -62,7 +54,7 @@ void callers_match_sequential(int threads) {
   std::vector<std::vector<T>> in(kCallers), want(kCallers), got(kCallers);
   for (int c = 0; c < kCallers; ++c) {
     const size_t batch = 1 + static_cast<size_t>(c % 3);
-    in[c] = images<T>(batch * in1, 100 + static_cast<std::uint64_t>(c));
+    in[c] = scatkit_test::random_values<T>(batch * in1, 100 + static_cast<std::uint64_t>(c));
     want[c].resize(batch * out1);
     got[c].resize(batch * out1);
     plan.execute(in[c].data(), want[c].data(), batch);
@@ -96,7 +88,8 @@ TEST_CASE(plans_built_concurrently) {
   std::vector<std::vector<float>> in(kCallers);
   for (int c = 0; c < kCallers; ++c) {
     const int rows = 16 + 2 * c, cols = 18 + c;
-    in[c] = images<float>(static_cast<size_t>(rows * cols), 7 + static_cast<std::uint64_t>(c));
+    in[c] = scatkit_test::random_values<float>(static_cast<size_t>(rows * cols),
+                                               7 + static_cast<std::uint64_t>(c));
     scatkit::Plan plan(config(rows, cols, 1 + c % 2));
     want[c].resize(plan.out_size());
     plan.execute(in[c].data(), want[c].data(), 1);
@@ -124,7 +117,7 @@ TEST_CASE(plans_built_concurrently) {
 TEST_CASE(plan_survives_fork) {
   if (fork_cases_skipped()) return;
   scatkit::Plan plan(config(28, 20, 3));
-  const auto x = images<float>(4 * 28 * 20, 3);
+  const auto x = scatkit_test::random_values<float>(4 * 28 * 20, 3);
   std::vector<float> want(4 * plan.out_size()), got(want.size());
   plan.execute(x.data(), want.data(), 4);
   for (int child = 0; child < 2; ++child) {

@@ -35,10 +35,7 @@ std::vector<cplx> random_grid(long P, long Q, bool real, std::uint64_t seed) {
 }
 
 std::vector<double> random_real(long P, long Q, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<double> v(static_cast<size_t>(P * Q));
-  for (auto& x : v) x = rng.next();
-  return v;
+  return scatkit_test::random_values<double>(static_cast<size_t>(P * Q), seed);
 }
 
 // The first Q/2+1 columns of a full spectrum: FFTW's r2c layout.

@@ -24,14 +24,6 @@ scatkit::Config small_config(scatkit::Precision p = scatkit::Precision::Float32,
   return cfg;
 }
 
-template <class T>
-std::vector<T> random_images(size_t n, std::uint64_t seed) {
-  scatkit_test::Rng rng(seed);
-  std::vector<T> v(n);
-  for (auto& x : v) x = static_cast<T>(rng.next());
-  return v;
-}
-
 void check_invalid(scatkit::Config cfg, const char* substr) {
   CHECK_THROWS(scatkit::validate(cfg), scatkit::InvalidArgument, substr);
   CHECK_THROWS(scatkit::Plan plan(cfg), scatkit::InvalidArgument, substr);
@@ -166,7 +158,7 @@ TEST_CASE(batches_and_threads_give_identical_bits) {
     scatkit::Plan two(small_config(prec, 2));
     const size_t in_sz = 12 * 10, out_sz = one.out_size();
     if (prec == scatkit::Precision::Float32) {
-      const auto x = random_images<float>(batch * in_sz, 1);
+      const auto x = scatkit_test::random_values<float>(batch * in_sz, 1);
       std::vector<float> a(batch * out_sz), b(batch * out_sz), single(out_sz);
       one.execute(x.data(), a.data(), batch);
       two.execute(x.data(), b.data(), batch);
@@ -176,7 +168,7 @@ TEST_CASE(batches_and_threads_give_identical_bits) {
         CHECK(std::memcmp(single.data(), a.data() + i * out_sz, out_sz * sizeof(float)) == 0);
       }
     } else {
-      const auto x = random_images<double>(batch * in_sz, 2);
+      const auto x = scatkit_test::random_values<double>(batch * in_sz, 2);
       std::vector<double> a(batch * out_sz), b(batch * out_sz);
       one.execute(x.data(), a.data(), batch);
       two.execute(x.data(), b.data(), batch);
@@ -190,7 +182,7 @@ TEST_CASE(batches_and_threads_give_identical_bits) {
 TEST_CASE(float32_and_float64_agree) {
   scatkit::Plan p32(small_config(scatkit::Precision::Float32));
   scatkit::Plan p64(small_config(scatkit::Precision::Float64));
-  const auto xd = random_images<double>(12 * 10, 3);
+  const auto xd = scatkit_test::random_values<double>(12 * 10, 3);
   const std::vector<float> xf(xd.begin(), xd.end());
   std::vector<double> od(p64.out_size());
   std::vector<float> of(p32.out_size());
@@ -242,7 +234,7 @@ TEST_CASE(meta_table_follows_spec_order) {
 TEST_CASE(workspace_is_fixed_at_construction) {
   scatkit::Plan plan(small_config(scatkit::Precision::Float64, 2));
   const size_t ws = plan.workspace_bytes();
-  const auto x = random_images<double>(3 * 12 * 10, 4);
+  const auto x = scatkit_test::random_values<double>(3 * 12 * 10, 4);
   std::vector<double> out(3 * plan.out_size());
   plan.execute(x.data(), out.data(), 3);
   CHECK_EQ(plan.workspace_bytes(), ws);
@@ -273,7 +265,7 @@ TEST_CASE(workspace_accounting_follows_threads_and_precision) {
 }
 
 TEST_CASE(plans_move) {
-  const auto x = random_images<float>(12 * 10, 5);
+  const auto x = scatkit_test::random_values<float>(12 * 10, 5);
   scatkit::Plan a(small_config());
   std::vector<float> want(a.out_size()), got(a.out_size());
   a.execute(x.data(), want.data(), 1);
