@@ -38,6 +38,18 @@ std::vector<double> random_real(long P, long Q, std::uint64_t seed) {
   return scatkit_test::random_values<double>(static_cast<size_t>(P * Q), seed);
 }
 
+// A real filter that is even on the grid, f(m, n) = f(-m, -n): g plus its point mirror, so
+// its spectrum is real and the product with a Hermitian spectrum stays Hermitian.
+std::vector<double> random_even_real(long P, long Q, std::uint64_t seed) {
+  const auto g = random_real(P, Q, seed);
+  std::vector<double> f(g.size());
+  for (long m = 0; m < P; ++m)
+    for (long n = 0; n < Q; ++n)
+      f[static_cast<size_t>(m * Q + n)] = g[static_cast<size_t>(m * Q + n)] +
+                                          g[static_cast<size_t>(((P - m) % P) * Q + (Q - n) % Q)];
+  return f;
+}
+
 // The first Q/2+1 columns of a full spectrum: FFTW's r2c layout.
 std::vector<cplx> half_of(const std::vector<cplx>& X, long P, long Q) {
   const long hq = Q / 2 + 1;
@@ -134,12 +146,7 @@ TEST_CASE(product_periodize_half_matches_full) {
   const auto X = dft2(random_grid(P, Q, true, 5), P, Q, false);
   const auto half = to_complex<double>(half_of(X, P, Q));
   const auto Xt = to_complex<double>(X);
-  const auto g = random_real(P, Q, 6);
-  std::vector<double> f(g.size());
-  for (long m = 0; m < P; ++m)
-    for (long n = 0; n < Q; ++n)
-      f[static_cast<size_t>(m * Q + n)] = g[static_cast<size_t>(m * Q + n)] +
-                                          g[static_cast<size_t>(((P - m) % P) * Q + (Q - n) % Q)];
+  const auto f = random_even_real(P, Q, 6);
   const double tol = 1e-12 * max_abs(X);
   for (long k : {1L, 2L, 4L}) {
     const long Pk = P / k, Qk = Q / k;
@@ -171,12 +178,7 @@ TEST_CASE(low_pass_row_then_column_fold_matches_half_periodisation) {
   const long P = 8, Q = 12, hq = Q / 2 + 1;
   const auto half =
       to_complex<double>(half_of(dft2(random_grid(P, Q, true, 7), P, Q, false), P, Q));
-  const auto g = random_real(P, Q, 8);
-  std::vector<double> f(g.size());
-  for (long m = 0; m < P; ++m)
-    for (long n = 0; n < Q; ++n)
-      f[static_cast<size_t>(m * Q + n)] = g[static_cast<size_t>(m * Q + n)] +
-                                          g[static_cast<size_t>(((P - m) % P) * Q + (Q - n) % Q)];
+  const auto f = random_even_real(P, Q, 8);
   for (long k : {1L, 2L, 4L}) {
     const long Pk = P / k, Qk = Q / k, hk = Qk / 2 + 1;
     std::vector<Complex<double>> Z(static_cast<size_t>(Pk * hq), Complex<double>{0, 0});
