@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         "torch": torch.__version__,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "settings": vars(args),
+        "settings": {k: v for k, v in vars(args).items() if k not in ("runs", "out", "plot")},
         "study_seconds": time.perf_counter() - t_start,
         "summary": [dict(s, dataset=d, model=m, n=n) for (d, m, n), s in sorted(summary.items())],
     }
