@@ -7,7 +7,7 @@ and saves checkpoints after every epoch that :func:`fit` resumes from exactly. W
 ``inputs="features"`` only a hybrid model's head runs, on scattering features precomputed
 by :func:`scatkit.training.cached_scattering`.
 
-(Over 400 lines because fit's epoch loop, its resume logic and the DDP, augmentation and
+(reason: over 400 lines because fit's epoch loop, its resume logic and the DDP, augmentation and
 validation branches share local state; splitting them would pass a dozen values around.)
 """
 
