@@ -10,13 +10,7 @@ torch = pytest.importorskip("torch")
 from scatkit.models import MODELS, build_model, count_parameters, model_from_spec  # noqa: E402
 from scatkit.models.mhcnn import HierarchicalConv  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _stripes(n: int = 48, classes: int = 2, size: int = 16, seed: int = 0):

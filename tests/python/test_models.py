@@ -28,14 +28,7 @@ from scatkit.training import (  # noqa: E402
     load_checkpoint,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tests share two cores with the rest of the suite; one intra-op thread is fastest there.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _separable(n: int = 96, classes: int = 3, shape=(16, 16), seed: int = 0):
