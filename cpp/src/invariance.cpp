@@ -83,10 +83,6 @@ InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
         "the engine computes invariance 'translation' and 'rotation'; the roto-translation "
         "variants need the complex second-layer maps, which its backends do not hand out yet "
         "(scatkit's Python front ends compute them).");
-  if (cfg.device == Device::CUDA)
-    throw InvalidArgument(
-        "invariance 'rotation' is computed by CPU plans only for now; build the plan with "
-        "device CPU, or average the translation output over the angles on the GPU.");
   chunk_ = std::max<std::size_t>(1, std::min(kMaxChunk, kChunkValues / (s.K * plane_)));
   // Where each translation path (order, j1, t1, j2, t2) sits in the plain output.
   std::map<std::tuple<int, int, int, int, int>, std::uint32_t> where;
