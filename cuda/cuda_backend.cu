@@ -20,6 +20,7 @@
 #include "kernels.cuh"
 #include "pipeline.hpp"
 #include "plugin/cuda_plugin_api.hpp"
+#include "rotation.hpp"
 
 namespace scatkit {
 namespace detail {
@@ -33,6 +34,9 @@ constexpr std::size_t kAlign = 256;
 // memory and at most kAutoBudget bytes, so a plan never crowds out the framework it runs beside.
 constexpr std::size_t kAutoMaxBatch = 1024;
 constexpr std::size_t kAutoBudget = std::size_t{4} << 30;
+// Rotation plans: bytes of translation output one chunk may hold before its orbit average. Large
+// enough that chunks stay large for FFT batching, small beside the pipeline's own workspace.
+constexpr std::size_t kRotationBudget = std::size_t{64} << 20;
 
 std::string mib(std::size_t bytes) {
   return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB";
@@ -163,7 +167,8 @@ class EngineBase {
 template <class T>
 class Engine final : public EngineBase {
  public:
-  Engine(const Config& cfg, const Schedule& s, const FilterBank& fb) : dev_(cfg.device_id), s_(s) {
+  Engine(const Config& cfg, const Schedule& s, const FilterBank& fb)
+      : dev_(cfg.device_id), s_(s), rotation_(cfg.invariance == Invariance::Rotation) {
     DeviceGuard guard(dev_);
     const Layout layout = make_layout(s);
     const std::size_t per_image = layout.bytes_per_image<T>();
@@ -172,9 +177,26 @@ class Engine final : public EngineBase {
     const std::size_t estimate = per_image + layout.G * sizeof(Complex<T>);
     std::size_t free_b = 0, total_b = 0;
     SCATKIT_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    const std::size_t plain_img = s.K * static_cast<std::size_t>(s.out_rows * s.out_cols);
+    if (rotation_) {
+      rot_ = rotation_table(s);
+      // The translation buffer is made after planning; its most is kept out of the batch budget.
+      const std::size_t most = std::max(kRotationBudget, plain_img * sizeof(T));
+      free_b -= std::min(free_b, most + rot_.data.size() * sizeof(std::uint32_t));
+    }
     batch_ = choose_batch(cfg.max_batch, estimate, free_b);
 
     pipe_ = std::make_unique<Pipeline<T, CudaOps<T>>>(s, fb, batch_, ops_);
+    chunk_limit_ = batch_;
+    if (rotation_) {
+      // A planned chunk size, so each rotation chunk is one batched pipeline run.
+      chunk_limit_ = pipe_->next_chunk(rotation_chunk(s, sizeof(T), kRotationBudget, batch_));
+      plain_ = DeviceBuffer(chunk_limit_ * plain_img * sizeof(T));
+      rot_table_ = DeviceBuffer(rot_.data.size() * sizeof(std::uint32_t));
+      SCATKIT_CUDA_CHECK(cudaMemcpy(rot_table_.get(), rot_.data.data(), rot_table_.bytes(),
+                                    cudaMemcpyHostToDevice));
+      std::vector<std::uint32_t>().swap(rot_.data);
+    }
 
     const std::vector<T>& filters = pipe_->host_filters();
     const std::vector<long>& chan = pipe_->host_channels();
@@ -225,6 +247,8 @@ class Engine final : public EngineBase {
       chan_ = DeviceBuffer();
       stage_in_ = DeviceBuffer();
       stage_out_ = DeviceBuffer();
+      plain_ = DeviceBuffer();
+      rot_table_ = DeviceBuffer();
       done_.reset();
     } catch (...) {
       // Teardown after a device fault: nothing useful can be done with the error.
@@ -238,10 +262,12 @@ class Engine final : public EngineBase {
     cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
     const bool in_dev = on_device(in_v, "input"), out_dev = on_device(out_v, "output");
     const std::size_t in_img = static_cast<std::size_t>(s_.M * s_.N);
-    const std::size_t out_img = s_.K * static_cast<std::size_t>(s_.out_rows * s_.out_cols);
+    const std::size_t out_img =
+        (rotation_ ? rot_.channels : s_.K) * static_cast<std::size_t>(s_.out_rows * s_.out_cols);
     // Host arrays go through staging buffers made on first use: the explicit copying path.
-    if (!in_dev && !stage_in_.get()) stage_in_ = DeviceBuffer(batch_ * in_img * sizeof(T));
-    if (!out_dev && !stage_out_.get()) stage_out_ = DeviceBuffer(batch_ * out_img * sizeof(T));
+    if (!in_dev && !stage_in_.get()) stage_in_ = DeviceBuffer(chunk_limit_ * in_img * sizeof(T));
+    if (!out_dev && !stage_out_.get())
+      stage_out_ = DeviceBuffer(chunk_limit_ * out_img * sizeof(T));
 
     // The workspace is shared: wait for the previous execution, whatever stream it ran on.
     SCATKIT_CUDA_CHECK(cudaStreamWaitEvent(st, done_->get(), 0));
@@ -254,7 +280,7 @@ class Engine final : public EngineBase {
     const T* filters = static_cast<const T*>(filters_.get());
     const long* chan = static_cast<const long*>(chan_.get());
     for (std::size_t done = 0; done < batch;) {
-      const std::size_t n = pipe_->next_chunk(batch - done);
+      const std::size_t n = pipe_->next_chunk(std::min(batch - done, chunk_limit_));
       const T* src = in + done * in_img;
       T* dst = out + done * out_img;
       if (!in_dev) {
@@ -263,7 +289,14 @@ class Engine final : public EngineBase {
         src = static_cast<const T*>(stage_in_.get());
       }
       T* dev_dst = out_dev ? dst : static_cast<T*>(stage_out_.get());
-      pipe_->run_chunk(ops_, views_, filters, chan, src, dev_dst, n);
+      if (rotation_) {
+        T* plain = static_cast<T*>(plain_.get());
+        pipe_->run_chunk(ops_, views_, filters, chan, src, plain, n);
+        rotation_average(ops_, s_, rot_.channels,
+                         static_cast<const std::uint32_t*>(rot_table_.get()), plain, dev_dst, n);
+      } else {
+        pipe_->run_chunk(ops_, views_, filters, chan, src, dev_dst, n);
+      }
       if (!out_dev)
         SCATKIT_CUDA_CHECK(
             cudaMemcpyAsync(dst, dev_dst, n * out_img * sizeof(T), cudaMemcpyDeviceToHost, st));
@@ -285,7 +318,7 @@ class Engine final : public EngineBase {
       stream_ = st;
     }
     for (std::size_t done = 0; done < batch;) {
-      const std::size_t n = pipe_->next_chunk(batch - done);
+      const std::size_t n = pipe_->next_chunk(std::min(batch - done, chunk_limit_));
       pipe_->run_chunk_fft_only(ops_, views_, n);
       done += n;
     }
@@ -296,7 +329,7 @@ class Engine final : public EngineBase {
   std::size_t workspace_bytes() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return ws_.bytes() + work_.bytes() + filters_.bytes() + chan_.bytes() + stage_in_.bytes() +
-           stage_out_.bytes();
+           stage_out_.bytes() + plain_.bytes() + rot_table_.bytes();
   }
 
  private:
@@ -338,10 +371,14 @@ class Engine final : public EngineBase {
 
   int dev_;
   Schedule s_;
+  bool rotation_;
+  RotationTable rot_;  // channels only: its data lives in rot_table_ once uploaded
   std::size_t batch_ = 1;
+  std::size_t chunk_limit_ = 1;  // images per pipeline run: batch_, or less for rotation plans
   CudaOps<T> ops_;
   std::unique_ptr<Pipeline<T, CudaOps<T>>> pipe_;
   DeviceBuffer ws_, work_, filters_, chan_, stage_in_, stage_out_;
+  DeviceBuffer plain_, rot_table_;  // rotation plans: translation output of a chunk, table
   Views<T> views_{};
   std::unique_ptr<Event> done_;
   cudaStream_t stream_ = nullptr;
@@ -407,6 +444,10 @@ int api_create(const Config* cfg, const Schedule* s, const FilterBank* fb, void*
                std::size_t cap) {
   return guarded(msg, cap, [&] {
     *handle = nullptr;
+    if (cfg->invariance != Invariance::Translation && cfg->invariance != Invariance::Rotation)
+      throw InvalidArgument(
+          "the CUDA plugin computes invariance 'translation' and 'rotation' only; the "
+          "roto-translation variants need a plan with device CPU.");
     const std::string why = device_reason();
     if (!why.empty()) throw CudaError("cannot build a CUDA plan: " + why + ".");
     int count = 0;

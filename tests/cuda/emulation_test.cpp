@@ -15,6 +15,7 @@
 
 #include "fft/fftw_plan.hpp"
 #include "pipeline.hpp"
+#include "rotation.hpp"
 #include "scatkit/scattering2d.hpp"
 #include "schedule.hpp"
 
@@ -84,13 +85,76 @@ struct Case {
   bool float64;
   std::size_t max_batch, batch;
   bool wide_index = false;  // run the 64-bit index path of the kernels
+  // Invariance 'rotation': images per rotation chunk before rounding to a planned size (the
+  // engine derives it from a byte budget); 0 for the translation output.
+  std::size_t rotation_images = 0;
 };
 
 std::string describe(const Case& c) {
   return std::to_string(c.rows) + "x" + std::to_string(c.cols) + " J=" + std::to_string(c.J) +
          " L=" + std::to_string(c.L) + " order=" + std::to_string(c.max_order) +
          (c.float64 ? " float64" : " float32") + " max_batch=" + std::to_string(c.max_batch) +
-         " batch=" + std::to_string(c.batch) + (c.wide_index ? " 64-bit indices" : "");
+         " batch=" + std::to_string(c.batch) + (c.wide_index ? " 64-bit indices" : "") +
+         (c.rotation_images ? " rotation" : "");
+}
+
+// The averaging table against the rotation plan's channel table, from the definition (section
+// 7.2): channel c averages the L translation paths of its orbit, each exactly once.
+bool check_rotation_table(const Case& c, const scatkit::detail::Schedule& s,
+                          const scatkit::detail::gpu::RotationTable& table,
+                          const std::vector<scatkit::ChannelMeta>& want) {
+  auto fail = [&](const std::string& why) {
+    std::printf("FAIL %s: rotation table: %s\n", describe(c).c_str(), why.c_str());
+    return false;
+  };
+  if (table.channels != want.size())
+    return fail(std::to_string(table.channels) + " channels, the plan has " +
+                std::to_string(want.size()));
+  const std::uint32_t* off = table.data.data();
+  if (off[0] != table.channels + 1 || off[table.channels] != table.data.size())
+    return fail("offsets do not frame the sources");
+  for (std::size_t ch = 0; ch < want.size(); ++ch) {
+    const scatkit::ChannelMeta& m = want[ch];
+    const std::size_t n = off[ch + 1] - off[ch];
+    const std::size_t expect_n = m.order == 0 ? 1 : static_cast<std::size_t>(s.L);
+    if (n != expect_n)
+      return fail("channel " + std::to_string(ch) + " averages " + std::to_string(n) + " paths");
+    std::vector<bool> seen(static_cast<std::size_t>(s.L), false);
+    for (std::size_t i = 0; i < n; ++i) {
+      const scatkit::ChannelMeta& p = s.meta.at(table.data[off[ch] + i]);
+      bool same = p.order == m.order && p.j1 == m.j1 && p.j2 == m.j2;
+      if (m.order == 2) same = same && (p.theta2 - p.theta1 + s.L) % s.L == m.delta;
+      if (m.order >= 1) {
+        same = same && !seen.at(static_cast<std::size_t>(p.theta1));
+        seen[static_cast<std::size_t>(p.theta1)] = true;
+      }
+      if (!same) return fail("channel " + std::to_string(ch) + " has a source off its orbit");
+    }
+  }
+  return true;
+}
+
+// The per-value average_at (the kernel's math) against the CPU stage's average_planes, bit for
+// bit, on one chunk's translation output.
+template <class T>
+bool check_average_at(const Case& c, const scatkit::detail::gpu::RotationTable& table,
+                      const T* plain, const T* got, std::size_t n, std::size_t K,
+                      std::size_t plane) {
+  std::vector<T> row(plane);
+  const std::uint32_t* off = table.data.data();
+  for (std::size_t img = 0; img < n; ++img)
+    for (std::size_t ch = 0; ch < table.channels; ++ch) {
+      scatkit::detail::average_planes(plain + img * K * plane, off + off[ch], off[ch + 1] - off[ch],
+                                      plane, row.data());
+      const T* g = got + (img * table.channels + ch) * plane;
+      for (std::size_t p = 0; p < plane; ++p)
+        if (!(g[p] == row[p])) {
+          std::printf("FAIL %s: average_at differs from average_planes (channel %zu)\n",
+                      describe(c).c_str(), ch);
+          return false;
+        }
+    }
+  return true;
 }
 
 template <class T>
@@ -103,6 +167,7 @@ bool run_case(const Case& c) {
   cfg.max_order = c.max_order;
   cfg.precision = c.float64 ? scatkit::Precision::Float64 : scatkit::Precision::Float32;
   cfg.threads = 1;
+  if (c.rotation_images) cfg.invariance = scatkit::Invariance::Rotation;
   scatkit::Plan cpu(cfg);
   const scatkit::detail::Schedule s = scatkit::detail::make_schedule(cfg);
   const scatkit::FilterBank fb = scatkit::make_filter_bank(
@@ -141,21 +206,51 @@ bool run_case(const Case& c) {
   std::vector<T> want(c.batch * out_img), got(c.batch * out_img, nan);
   cpu.execute(in.data(), want.data(), c.batch);
 
+  // Rotation: the engine's chunking (a byte budget rounded to a planned chunk size), its table,
+  // and the translation output of a chunk in a buffer of exactly that many images.
+  namespace gpu = scatkit::detail::gpu;
+  const std::size_t plane = static_cast<std::size_t>(s.out_rows * s.out_cols);
+  std::size_t limit = c.max_batch;
+  gpu::RotationTable table;
+  std::vector<T> plain;
+  bool ok = true;
+  if (c.rotation_images) {
+    limit = pipe.next_chunk(
+        gpu::rotation_chunk(s, sizeof(T), c.rotation_images * s.K * plane * sizeof(T) + 1, b));
+    table = gpu::rotation_table(s);
+    plain.assign(limit * s.K * plane + guard, nan);
+    for (std::size_t i = 0; i < guard; ++i) plain[limit * s.K * plane + i] = canary;
+    ok = check_rotation_table(c, s, table, cpu.meta()) && ok;
+  }
   std::size_t chunks = 0;
   for (std::size_t done = 0; done < c.batch;) {
-    const std::size_t n = pipe.next_chunk(c.batch - done);
-    pipe.run_chunk(ops, w, filters.data(), chan.data(), in.data() + done * in_img,
-                   got.data() + done * out_img, n);
+    const std::size_t n = pipe.next_chunk(std::min(c.batch - done, limit));
+    T* dst = got.data() + done * out_img;
+    if (c.rotation_images) {
+      pipe.run_chunk(ops, w, filters.data(), chan.data(), in.data() + done * in_img, plain.data(),
+                     n);
+      gpu::rotation_average(ops, s, table.channels, table.data.data(), plain.data(), dst, n);
+      ok = check_average_at(c, table, plain.data(), dst, n, s.K, plane) && ok;
+    } else {
+      pipe.run_chunk(ops, w, filters.data(), chan.data(), in.data() + done * in_img, dst, n);
+    }
     done += n;
     ++chunks;
   }
   for (std::size_t done = 0; done < c.batch;) {
-    const std::size_t n = pipe.next_chunk(c.batch - done);
+    const std::size_t n = pipe.next_chunk(std::min(c.batch - done, limit));
     pipe.run_chunk_fft_only(ops, w, n);
     done += n;
   }
+  for (std::size_t i = 0; i < guard && !plain.empty(); ++i) {
+    if (plain[limit * s.K * plane + i] != canary) {
+      std::printf("FAIL %s: the rotation chunk's translation buffer was overrun\n",
+                  describe(c).c_str());
+      ok = false;
+      break;
+    }
+  }
 
-  bool ok = true;
   for (std::size_t i = 0; i < guard; ++i) {
     if (U[b * l.U + i] != canary || H[b * l.H + i].re != canary || G[b * l.G + i].re != canary ||
         V1[b * l.V1h + i].re != canary || V2[b * l.V2h + i].re != canary) {
@@ -201,6 +296,13 @@ int main() {
       {24, 20, 3, 1, 2, false, 5, 11},  // L=1, max_batch not a power of two: 5 + 5 + 1
       {20, 36, 2, 6, 2, true, 8, 3},    // batch below max_batch: 2 + 1
       {28, 40, 3, 3, 2, false, 4, 7, true},
+      // Rotation: chunks bounded by the rotation budget, rounded down to a planned size (2+2+1,
+      // 2+2+2+1, 2+1, 1+1+1, 4+2).
+      {32, 32, 3, 4, 2, false, 4, 5, false, 2},
+      {28, 40, 3, 3, 2, true, 4, 7, false, 3},
+      {24, 20, 2, 5, 1, false, 2, 3, false, 8},  // first order only, odd L
+      {17, 23, 1, 8, 2, true, 2, 3, false, 1},   // J=1: orders 0 and 1
+      {20, 36, 3, 6, 2, false, 4, 6, true, 4},
   };
   int failures = 0;
   for (const Case& c : cases) {

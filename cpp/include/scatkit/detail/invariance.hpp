@@ -38,5 +38,15 @@ SCATKIT_HD_LOOP void average_planes(const T* SCATKIT_RESTRICT in,
   for (std::size_t p = 0; p < plane; ++p) out[p] *= scale;
 }
 
+/// Value p of the channel average_planes(in, src, n, plane, out) writes, computed alone (one
+/// GPU thread per output value); same summation order and scaling, so both agree bit for bit.
+template <class T>
+SCATKIT_HD T average_at(const T* SCATKIT_RESTRICT in, const std::uint32_t* SCATKIT_RESTRICT src,
+                        std::size_t n, std::size_t plane, std::size_t p) {
+  T sum = T(0);
+  for (std::size_t i = 0; i < n; ++i) sum += in[static_cast<std::size_t>(src[i]) * plane + p];
+  return sum * (T(1) / static_cast<T>(n));
+}
+
 }  // namespace detail
 }  // namespace scatkit
