@@ -2,6 +2,7 @@
 #include "invariance.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -74,16 +75,48 @@ std::vector<ChannelMeta> invariant_channel_table(const Config& cfg) {
   return m;
 }
 
+RawLayout::RawLayout(const Config& cfg)
+    : J(cfg.J),
+      L(cfg.L),
+      K(angular_scales(cfg)),
+      joint(cfg.invariance == Invariance::RotoTranslation) {
+  const std::size_t per_pair =
+      joint ? static_cast<std::size_t>((K + 1) * L) : static_cast<std::size_t>((2 * K + 1) * L * L);
+  pair_base.assign(static_cast<std::size_t>(J * J), 0);
+  channels = 1 + static_cast<std::size_t>(J * L);
+  if (cfg.max_order < 2) return;
+  for (int j1 = 0; j1 < J; ++j1)
+    for (int j2 = j1 + 1; j2 < J; ++j2) {
+      pair_base[static_cast<std::size_t>(j1 * J + j2)] = channels;
+      channels += per_pair;
+    }
+}
+
 InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
     : meta_(invariant_channel_table(cfg)),
       plain_channels_(s.K),
       plane_(static_cast<std::size_t>(s.out_rows * s.out_cols)) {
-  if (cfg.invariance != Invariance::Rotation)
-    throw InvalidArgument(
-        "the engine computes invariance 'translation' and 'rotation'; the roto-translation "
-        "variants need the complex second-layer maps, which its backends do not hand out yet "
-        "(scatkit's Python front ends compute them).");
-  chunk_ = std::max<std::size_t>(1, std::min(kMaxChunk, kChunkValues / (s.K * plane_)));
+  if (cfg.invariance == Invariance::RotoTranslation ||
+      cfg.invariance == Invariance::RotoTranslationSeparable) {
+    raw_.emplace(cfg);
+    plain_channels_ = raw_->channels;
+    passthrough_ = !raw_->joint;
+    const int A = 2 * cfg.L, K = raw_->K;
+    g_re_.assign(static_cast<std::size_t>(K * A), 0.0);
+    g_im_.assign(static_cast<std::size_t>(K * A), 0.0);
+    const double two_pi = 6.283185307179586476925286766559;
+    for (int k = 0; k < K; ++k)
+      for (int tau = 0; tau < A; ++tau)
+        for (int m = 0; m < A; ++m) {
+          const double h = angular_filter(k, m, A, K) / A, ang = two_pi * m * tau / A;
+          g_re_[static_cast<std::size_t>(k * A + tau)] += h * std::cos(ang);
+          g_im_[static_cast<std::size_t>(k * A + tau)] += h * std::sin(ang);
+        }
+  } else if (cfg.invariance != Invariance::Rotation) {
+    throw InvalidArgument("the invariance stage has nothing to do for invariance 'translation'.");
+  }
+  chunk_ = std::max<std::size_t>(1, std::min(kMaxChunk, kChunkValues / (plain_channels_ * plane_)));
+  if (raw_) return;
   // Where each translation path (order, j1, t1, j2, t2) sits in the plain output.
   std::map<std::tuple<int, int, int, int, int>, std::uint32_t> where;
   for (std::size_t c = 0; c < s.meta.size(); ++c) {
@@ -107,7 +140,63 @@ InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
 }
 
 template <class T>
+void InvarianceStage::run_joint(const T* raw, T* out, std::size_t batch) const {
+  const RawLayout& r = *raw_;
+  const int J = r.J, L = r.L, K = r.K, A = 2 * L;
+  const std::size_t P = plane_;
+  for (std::size_t b = 0; b < batch; ++b) {
+    const T* in = raw + b * r.channels * P;
+    T* dst = out + b * meta_.size() * P;
+    std::copy(in, in + P, dst);
+    dst += P;
+    // Order 1: the orbit average of each scale.
+    for (int j = 0; j < J; ++j, dst += P) {
+      for (std::size_t p = 0; p < P; ++p) {
+        T sum = T(0);
+        for (int t = 0; t < L; ++t) sum += in[(1 + static_cast<std::size_t>(j * L + t)) * P + p];
+        dst[p] = sum / static_cast<T>(L);
+      }
+    }
+    if (meta_.size() == 1 + static_cast<std::size_t>(J)) continue;
+    for (int j1 = 0; j1 < J; ++j1) {
+      // (j1, k): mean over t of |c (*) h_k|[t], c[t] = S1[j1, t mod L], at each pixel.
+      const T* s1 = in + (1 + static_cast<std::size_t>(j1 * L)) * P;
+      for (int k = 0; k < K; ++k, dst += P) {
+        const double* gr = g_re_.data() + k * A;
+        const double* gi = g_im_.data() + k * A;
+        for (std::size_t p = 0; p < P; ++p) {
+          double acc = 0.0;
+          for (int t = 0; t < A; ++t) {
+            double re = 0.0, im = 0.0;
+            for (int tau = 0; tau < A; ++tau) {
+              const double c =
+                  static_cast<double>(s1[static_cast<std::size_t>((t - tau + A) % L) * P + p]);
+              re += gr[tau] * c;
+              im += gi[tau] * c;
+            }
+            acc += std::sqrt(re * re + im * im);
+          }
+          dst[p] = static_cast<T>(acc / A);
+        }
+      }
+      // (j1, j2, delta, k): raw (k, delta) blocks reordered to (delta, k).
+      for (int j2 = j1 + 1; j2 < J; ++j2)
+        for (int d = 0; d < L; ++d)
+          for (int k = 0; k <= K; ++k, dst += P) {
+            const T* src = in + (r.base(j1, j2) + static_cast<std::size_t>(k * L + d)) * P;
+            std::copy(src, src + P, dst);
+          }
+    }
+  }
+}
+
+template <class T>
 void InvarianceStage::run(const T* plain, T* out, std::size_t batch) const {
+  if (raw_) {
+    if (passthrough_) return;  // the backend wrote the output itself
+    run_joint(plain, out, batch);
+    return;
+  }
   for (std::size_t b = 0; b < batch; ++b) {
     const T* in = plain + b * plain_channels_ * plane_;
     T* dst = out + b * meta_.size() * plane_;

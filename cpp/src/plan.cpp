@@ -40,7 +40,7 @@ struct Plan::Impl {
 template <class T>
 void Plan::Impl::execute(const T* in, T* out, std::size_t batch, std::uintptr_t stream,
                          std::vector<T>& ws) {
-  if (!stage) {
+  if (!stage || stage->passthrough()) {
     backend->execute(in, out, batch, stream);
     return;
   }

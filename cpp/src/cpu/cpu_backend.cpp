@@ -30,7 +30,9 @@
 #include "engine_options.hpp"
 #include "fft/fftw_plan.hpp"
 #include "filter_bank.hpp"
+#include "invariance.hpp"
 #include "scatkit/detail/elementwise.hpp"
+#include "scatkit/detail/invariance.hpp"
 #include "scatkit/errors.hpp"
 #include "schedule.hpp"
 #include "support.hpp"
@@ -56,6 +58,7 @@
 #include "cpu/fold_plan.hpp"         // band-pass and low-pass folds
 #include "cpu/modulus.hpp"           // |.| of the band-pass maps
 #include "cpu/prepared_filters.hpp"  // the filters as the transform applies them
+#include "cpu/roto_stage.hpp"        // angular filters of the roto-translation variants
 #include "cpu/spatial_lowpass.hpp"   // the low-pass in space
 #include "cpu/workspace.hpp"         // per-worker buffers and their sizes
 #include "fft/split_fft.hpp"         // split-prime FFTs
@@ -86,7 +89,11 @@ class CpuBackend final : public Backend {
     // filters stored densely.
     const bool split = cfg.engine.fft != CpuFft::Fftw;
     const size_t scratch = FftPlanSet<T>::scratch_size(s, split);
-    const size_t most = workspace_sizes<T>(s, scratch, 0, true).template bytes<T>();
+    if (cfg.invariance == Invariance::RotoTranslation ||
+        cfg.invariance == Invariance::RotoTranslationSeparable)
+      roto_.emplace(cfg, s);
+    out_channels_ = roto_ ? roto_->layout().channels : s.K;
+    const size_t most = with_roto(workspace_sizes<T>(s, scratch, 0, true)).template bytes<T>();
     const size_t total = most * static_cast<size_t>(nt_) + PreparedFilters<T>::dense_bytes(s);
     const size_t phys = physical_memory_bytes();
     if (phys && total > phys) throw_out_of_memory(total, "the transform workspace");
@@ -102,7 +109,7 @@ class CpuBackend final : public Backend {
     const size_t lt =
         filters_->any_spatial() ? SpatialLowpass<T>::scratch_size(s.out_rows, Q, s.out_cols) : 0;
     const WorkspaceSizes sizes =
-        workspace_sizes<T>(s, scratch, lt, filters_->second_order_spectra());
+        with_roto(workspace_sizes<T>(s, scratch, lt, filters_->second_order_spectra()));
     per_thread_ = sizes.template bytes<T>();
 
     row_src_.resize(static_cast<size_t>(P));
@@ -114,6 +121,7 @@ class CpuBackend final : public Backend {
     ws_.reserve(static_cast<size_t>(nt_));
     for (int t = 0; t < nt_; ++t) ws_.emplace_back(sizes);
     plans_.emplace(s, *filters_, nt_, ws_[0], fftw_planner_flags(cfg.engine.fftw_planner), split);
+    if (roto_) roto_->plan(ws_[0].Ab.data(), fftw_planner_flags(cfg.engine.fftw_planner));
     for (auto& w : ws_) w.zero();
     for (auto& w : ws_) team_.push_back(&w);
     if (nt_ > 1) process_pool(nt_);  // start the workers now rather than in the first execute
@@ -132,7 +140,8 @@ class CpuBackend final : public Backend {
     const T* x = static_cast<const T*>(in);
     T* y = static_cast<T*>(out);
     run(batch, [&](Workspace<T>* const* ws, ThreadPool* pool, int workers) {
-      if (batch < static_cast<size_t>(workers)) {
+      // The roto-translation variants need every angle of a scale on one worker.
+      if (batch < static_cast<size_t>(workers) && !roto_) {
         execute_split(x, y, batch, ws, pool, workers);
         return;
       }
@@ -222,7 +231,8 @@ class CpuBackend final : public Backend {
     CpuBackend& self = *job.self;
     Workspace<T>& w = *job.ws[worker];
     const size_t in_stride = static_cast<size_t>(self.s_.M * self.s_.N);
-    const size_t out_stride = self.s_.K * static_cast<size_t>(self.s_.out_rows * self.s_.out_cols);
+    const size_t out_stride =
+        self.out_channels_ * static_cast<size_t>(self.s_.out_rows * self.s_.out_cols);
     for (size_t i = job.next++; i < job.batch; i = job.next++)
       self.transform(job.in + i * in_stride, job.out + i * out_stride, w);
   }
@@ -241,6 +251,10 @@ class CpuBackend final : public Backend {
         self.plans_->band_ffts(self.s_, j1, w, spectra ? w.V1h.data() : nullptr);
         if (spectra) self.plans_->c2rL.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
         if (self.s_.max_order < 2) continue;
+        if (self.roto_) {
+          self.roto_ffts(j1, w);
+          continue;
+        }
         for (int t1 = 0; t1 < L; ++t1)
           for (int j2 = j1 + 1; j2 < J; ++j2) {
             const bool spatial = self.filters_->spatial_at(j2);
@@ -385,6 +399,10 @@ class CpuBackend final : public Backend {
       bandpass(w.X.data(), 0, j1, half, w);
       lowpass(half, hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
       if (s_.max_order < 2 || j1 + 1 >= J) continue;
+      if (roto_) {
+        roto_second_order(j1, half, out, w);
+        continue;
+      }
       for (int t1 = 0; t1 < L; ++t1)
         second_order(j1, t1, half + static_cast<size_t>(t1) * hs1, out, w);
     }
@@ -404,6 +422,122 @@ class CpuBackend final : public Backend {
       }
       bandpass(w.V.data(), j1, j2, w.V2h.data(), w);
       lowpass(w.V2h.data(), hs2, j2, L, out, c0, w);
+    }
+  }
+
+  // Roto-translation variants: the buffers of the angular stage added to the workspace sizes.
+  WorkspaceSizes with_roto(WorkspaceSizes z) const {
+    if (roto_ && s_.max_order >= 2 && s_.J >= 2) {
+      z.Ya = RotoStage<T>::y_values(s_);
+      z.Ab = roto_->block_values();
+      z.Mr = roto_->map_values(s_);
+    }
+    return z;
+  }
+
+  // dst[t * gs ..] = Y[t] = ifft(fold(spec * psi[j][t] at level r)) for the L angles t, before
+  // the modulus.
+  void complex_band(const C<T>* spec, int r, int j, C<T>* dst, Workspace<T>& w) const {
+    const int L = s_.L;
+    const size_t lj = static_cast<size_t>(j),
+                 gs = static_cast<size_t>(s_.rows_at(j) * s_.cols_at(j));
+    if (batched_level<T>(s_, j)) {
+      for (int t = 0; t < L; ++t)
+        product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
+      plans_->inv[lj].c2c(w.Y.data(), w.S.data());
+      std::memcpy(static_cast<void*>(dst), w.Y.data(), static_cast<size_t>(L) * gs * sizeof(C<T>));
+      return;
+    }
+    for (int t = 0; t < L; ++t) {
+      product_fold(spec, r, j, t, w.Y.data());
+      plans_->inv1[lj].c2c(w.Y.data(), w.S.data());
+      std::memcpy(static_cast<void*>(dst + static_cast<size_t>(t) * gs), w.Y.data(),
+                  gs * sizeof(C<T>));
+    }
+  }
+
+  // Low-pass (LP_j) of L real maps at level j, gs apart, into output channels c0 .. c0 + L - 1.
+  void lowpass_maps(const T* maps, int j, T* out, size_t c0, Workspace<T>& w) const {
+    const int L = s_.L;
+    const size_t lj = static_cast<size_t>(j);
+    const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
+    const size_t gs = static_cast<size_t>(Pj * Qj), hs = static_cast<size_t>(Pj * (Qj / 2 + 1));
+    if (filters_->spatial_at(j)) {
+      const size_t plane = static_cast<size_t>(s_.out_rows * s_.out_cols);
+      for (int i = 0; i < L; ++i)
+        filters_->spatial_lowpass[lj].apply(maps + static_cast<size_t>(i) * gs, w.Lt.data(),
+                                            out + (c0 + static_cast<size_t>(i)) * plane);
+      return;
+    }
+    if (batched_level<T>(s_, j)) {
+      const T* src = maps;
+      if (F::alignment_of(maps) != F::alignment_of(w.U.data())) {
+        std::memcpy(w.U.data(), maps, static_cast<size_t>(L) * gs * sizeof(T));
+        src = w.U.data();
+      }
+      plans_->r2c[lj].r2c(src, w.V2h.data(), w.S.data());
+    } else {
+      for (int i = 0; i < L; ++i) {
+        std::memcpy(w.U.data(), maps + static_cast<size_t>(i) * gs, gs * sizeof(T));
+        plans_->r2c1[lj].r2c(w.U.data(), w.H.data(), w.S.data());
+        std::memcpy(static_cast<void*>(w.V2h.data() + static_cast<size_t>(i) * hs), w.H.data(),
+                    hs * sizeof(C<T>));
+      }
+    }
+    lowpass(w.V2h.data(), hs, j, L, out, c0, w);
+  }
+
+  // Second order of the roto-translation variants from scale j1's first-order half spectra:
+  // Y of every (j2, t1, t2), then per pair the angular stage and the low-pass of its maps.
+  void roto_second_order(int j1, const C<T>* half, T* out, Workspace<T>& w) const {
+    const int J = s_.J, L = s_.L, nf = roto_->filters();
+    const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
+    const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1)), LL = static_cast<size_t>(L * L);
+    for (int t1 = 0; t1 < L; ++t1) {
+      expand(half + static_cast<size_t>(t1) * hs1, P1, Q1, w.V.data());
+      C<T>* y = w.Ya.data();
+      for (int j2 = j1 + 1; j2 < J; ++j2) {
+        const size_t gs = static_cast<size_t>(s_.rows_at(j2) * s_.cols_at(j2));
+        complex_band(w.V.data(), j1, j2, y + static_cast<size_t>(t1 * L) * gs, w);
+        y += LL * gs;
+      }
+    }
+    const C<T>* y = w.Ya.data();
+    T* M = w.Mr.data();
+    for (int j2 = j1 + 1; j2 < J; ++j2) {
+      const size_t gs = static_cast<size_t>(s_.rows_at(j2) * s_.cols_at(j2));
+      const size_t base = roto_->layout().base(j1, j2), Lg = static_cast<size_t>(L) * gs;
+      if (roto_->joint()) {
+        roto_->joint_maps(y, gs, M, w.Ab.data());
+        for (int k = 0; k < nf; ++k)
+          lowpass_maps(M + static_cast<size_t>(k) * Lg, j2, out, base + static_cast<size_t>(k * L),
+                       w);
+      } else {
+        for (int t2 = 0; t2 < L; ++t2) {
+          roto_->separable_maps(y, gs, t2, M, w.Ab.data());
+          for (int f = 0; f < nf; ++f)
+            lowpass_maps(M + static_cast<size_t>(f) * Lg, j2, out,
+                         base + static_cast<size_t>((t2 * nf + f) * L), w);
+        }
+      }
+      y += LL * gs;
+    }
+  }
+
+  // The FFTs of roto_second_order(), alone (FFT-only timing).
+  void roto_ffts(int j1, Workspace<T>& w) const {
+    const int J = s_.J, L = s_.L, nf = roto_->filters();
+    for (int t1 = 0; t1 < L; ++t1)
+      for (int j2 = j1 + 1; j2 < J; ++j2) plans_->band_ffts(s_, j2, w, nullptr);
+    for (int j2 = j1 + 1; j2 < J; ++j2) {
+      const size_t gs = static_cast<size_t>(s_.rows_at(j2) * s_.cols_at(j2));
+      const int calls = roto_->joint() ? 1 : L, groups = roto_->joint() ? nf : L * nf;
+      for (int i = 0; i < calls; ++i) roto_->ffts_only(gs, w.Ab.data());
+      if (filters_->spatial_at(j2)) continue;
+      for (int g = 0; g < groups; ++g) {
+        plans_->band_ffts_r2c(s_, j2, w);
+        plans_->c2rL.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
+      }
     }
   }
 
@@ -446,6 +580,8 @@ class CpuBackend final : public Backend {
   }
 
   Schedule s_;
+  std::optional<RotoStage<T>> roto_;  // roto-translation variants only
+  size_t out_channels_ = 0;           // channels the backend writes per image
   int nt_ = 1;
   size_t per_thread_ = 0, filter_bytes_ = 0;
   std::optional<PreparedFilters<T>> filters_;

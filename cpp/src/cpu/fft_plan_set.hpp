@@ -92,6 +92,16 @@ struct FftPlanSet {
       if (half) r2c1[lj].r2c(w.U.data(), w.H.data(), w.S.data());
     }
   }
+
+  /// The r2c FFTs of L maps at level j alone (FFT-only timing of a low-pass of L maps).
+  void band_ffts_r2c(const Schedule& s, int j, Workspace<T>& w) const {
+    const size_t lj = static_cast<size_t>(j);
+    if (batched_level<T>(s, j)) {
+      r2c[lj].r2c(w.U.data(), w.V2h.data(), w.S.data());
+      return;
+    }
+    for (int t = 0; t < s.L; ++t) r2c1[lj].r2c(w.U.data(), w.H.data(), w.S.data());
+  }
 };
 
 }  // namespace

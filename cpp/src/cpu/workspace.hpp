@@ -32,12 +32,15 @@ bool batched_level(const Schedule& s, int r) {
 struct WorkspaceSizes {
   size_t R = 0, H = 0, X = 0, Y = 0, U = 0, V1h = 0, V = 0, V2h = 0, Ch = 0, Cr = 0, Z = 0, S = 0,
          Lt = 0;
+  // Roto-translation variants only (cpu/roto_stage.hpp): second-layer maps, angular blocks,
+  // angular output maps.
+  size_t Ya = 0, Ab = 0, Mr = 0;
 
   /// Bytes of the buffers, with complex values of T.
   template <class T>
   size_t bytes() const {
     const size_t c = sizeof(Complex<T>), r = sizeof(T);
-    return r * (R + U + Cr + Lt) + c * (H + X + Y + V1h + V + V2h + Ch + Z + S);
+    return r * (R + U + Cr + Lt + Mr) + c * (H + X + Y + V1h + V + V2h + Ch + Z + S + Ya + Ab);
   }
 };
 
@@ -91,6 +94,9 @@ struct Workspace {
   AlignedBuffer<Complex<T>> Z;    // low-pass spectrum folded along rows only
   AlignedBuffer<Complex<T>> S;    // scratch of the split-prime FFTs (empty when FFTW does all)
   AlignedBuffer<T> Lt;            // scratch of the spatial low-pass
+  AlignedBuffer<Complex<T>> Ya;   // roto-translation: Y[j2][t1][t2] of one j1
+  AlignedBuffer<Complex<T>> Ab;   // roto-translation: angular blocks
+  AlignedBuffer<T> Mr;            // roto-translation: real maps after the angular filters
 
   Workspace() = default;
   explicit Workspace(const WorkspaceSizes& z)
@@ -106,13 +112,16 @@ struct Workspace {
         Cr(z.Cr),
         Z(z.Z),
         S(z.S),
-        Lt(z.Lt) {}
+        Lt(z.Lt),
+        Ya(z.Ya),
+        Ab(z.Ab),
+        Mr(z.Mr) {}
 
   /// FFTW_MEASURE leaves arbitrary values (possibly denormals or NaN) in the arrays it planned
   /// on; zeros make FFT-only timings run on ordinary numbers. S is written before it is read.
   void zero() {
     clear(R), clear(H), clear(X), clear(Y), clear(U), clear(V1h);
-    clear(V), clear(V2h), clear(Ch), clear(Cr), clear(Z);
+    clear(V), clear(V2h), clear(Ch), clear(Cr), clear(Z), clear(Ya), clear(Ab), clear(Mr);
   }
 
  private:

@@ -2,6 +2,7 @@
 // for the CPU loops and the CUDA kernels.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -21,6 +22,36 @@ SCATKIT_HD bool joint_source(int t, int delta, int L, int* s, int* r) {
   const int sum = *s + delta;
   *r = sum % L;
   return (sum >= L) != (t >= L);
+}
+
+/// Periodised Gaussian sum over n in {-1, 0, 1} of exp(-(w + 2 pi n - c)^2 / (2 s^2)).
+SCATKIT_HD double periodised_gaussian(double w, double s, double c) {
+  const double two_pi = 6.283185307179586476925286766559;
+  double sum = 0.0;
+  for (int n = -1; n <= 1; ++n) {
+    const double d = w + two_pi * n - c;
+    sum += exp(-d * d / (2.0 * s * s));
+  }
+  return sum;
+}
+
+/// Fourier value at frequency index m in [0, A) of angular filter f on A samples (section 7):
+/// f < K the wavelet h_f, f == K the low-pass h_phi, K < f <= 2K the mirrored wavelet
+/// hbar_{f - K - 1}. Frequencies w_m = 2 pi m / A are taken in (-pi, pi].
+SCATKIT_HD double angular_filter(int f, int m, int A, int K) {
+  const double pi = 3.14159265358979323846264338327950;
+  if (f > K) {
+    f -= K + 1;
+    m = (A - m) % A;
+  }
+  const double w = 2.0 * pi * (m <= A / 2 ? m : m - A) / A;
+  if (f < K) {
+    const double xi = 0.75 * pi * ldexp(1.0, -f), s = xi / 2.0;
+    const double beta = periodised_gaussian(0.0, s, xi) / periodised_gaussian(0.0, s, 0.0);
+    return periodised_gaussian(w, s, xi) - beta * periodised_gaussian(w, s, 0.0);
+  }
+  const double s_phi = 0.75 * pi * ldexp(1.0, -(K - 1)) / 2.0;
+  return periodised_gaussian(w, s_phi, 0.0) / periodised_gaussian(0.0, s_phi, 0.0);
 }
 
 /// out[p] = mean over i < n of in[src[i] * plane + p] for p in [0, plane): one channel of an

@@ -1,0 +1,182 @@
+// The angular half of the roto-translation variants (docs/transform.md sections 7.3 and 7.4) in
+// the CPU engine: from the complex second-layer maps Y[t1, t2] of one (j1, j2) pair, the real maps
+// the spatial low-pass then averages. The angle axis is filtered with batched FFTW transforms on
+// blocks of pixels (angle-major, so every FFT runs over a contiguous vector of pixels), with the
+// filters of scatkit/detail/invariance.hpp, shared with the CUDA build.
+//
+// Everything here has internal linkage, like the engine (cpu_backend.cpp) that includes it.
+#pragma once
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include "fft/fftw_plan.hpp"
+#include "invariance.hpp"
+#include "scatkit/detail/elementwise.hpp"
+#include "scatkit/detail/invariance.hpp"
+#include "schedule.hpp"
+
+namespace scatkit {
+namespace detail {
+namespace {
+
+/// Pixels per angular block: its A x (F + 1) complex values stay in the first cache levels.
+constexpr long kAngularBlock = 64;
+
+template <class T>
+class RotoStage {
+  using F = Fftw<T>;
+  using C = Complex<T>;
+
+ public:
+  /// Layout and filters of cfg's roto-translation variant on schedule s.
+  RotoStage(const Config& cfg, const Schedule& s)
+      : layout_(cfg),
+        joint_(cfg.invariance == Invariance::RotoTranslation),
+        L_(s.L),
+        A_(joint_ ? 2 * s.L : s.L),
+        nf_(joint_ ? layout_.K + 1 : 2 * layout_.K + 1) {
+    // FFTW's transforms are unnormalised: 1/A of the inverse is folded into the filters.
+    h_.resize(static_cast<size_t>(nf_ * A_));
+    for (int f = 0; f < nf_; ++f)
+      for (int m = 0; m < A_; ++m)
+        h_[static_cast<size_t>(f * A_ + m)] =
+            static_cast<T>(angular_filter(f, m, A_, layout_.K) / A_);
+  }
+
+  const RawLayout& layout() const { return layout_; }
+  bool joint() const { return joint_; }
+  /// Filters per angular transform: K + 1 (joint) or 2K + 1 (separable).
+  int filters() const { return nf_; }
+
+  /// Complex values of one worker's angular blocks (the input block, then nf_ filtered ones).
+  size_t block_values() const { return static_cast<size_t>((nf_ + 1) * A_ * kAngularBlock); }
+  /// Complex values of Y for every j2 > j1 = 0 (the largest set the transform holds at once).
+  static size_t y_values(const Schedule& s) {
+    size_t n = 0;
+    for (int j2 = 1; j2 < s.J; ++j2) n += static_cast<size_t>(s.rows_at(j2) * s.cols_at(j2));
+    return n * static_cast<size_t>(s.L * s.L);
+  }
+  /// Real values of the maps one angular call writes (nf_ x L maps of the level-1 grid).
+  size_t map_values(const Schedule& s) const {
+    return static_cast<size_t>(nf_ * L_) * static_cast<size_t>(s.rows_at(1) * s.cols_at(1));
+  }
+
+  /// Plans the angular FFTs on one worker's blocks (FFTW's new-array execute then runs them on
+  /// every worker's blocks, which share their alignment).
+  void plan(C* blocks, unsigned flags) {
+    using dim = typename F::dim_t;
+    const int B = static_cast<int>(kAngularBlock);
+    const dim n{A_, B, B};
+    const dim one[1] = {{B, 1, 1}};
+    const dim many[2] = {{nf_, A_ * B, A_ * B}, {B, 1, 1}};
+    auto* a = reinterpret_cast<typename F::complex_t*>(blocks);
+    auto* b = a + static_cast<size_t>(A_ * B);
+    std::lock_guard<std::mutex> lock(fftw_planner_mutex());
+    forward_ = checked_plan<T>(F::guru_c2c(1, &n, 1, one, a, a, FFTW_FORWARD, flags));
+    inverse_ = checked_plan<T>(F::guru_c2c(1, &n, 2, many, b, b, FFTW_BACKWARD, flags));
+  }
+
+  /// Joint variant, one (j1, j2) pair: from Y[t1 * L + t2] (gs pixels each) writes
+  /// M[(k * L + delta) * gs + p] = mean over t of |a_delta (*) h_k|[t] at pixel p.
+  void joint_maps(const C* Y, size_t gs, T* M, C* blocks) const {
+    const int L = L_;
+    for (int delta = 0; delta < L; ++delta)
+      for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
+        const size_t n = std::min<size_t>(kAngularBlock, gs - p0);
+        for (int t = 0; t < A_; ++t) {
+          int s = 0, r = 0;
+          const bool conj = joint_source(t, delta, L, &s, &r);
+          gather(Y + static_cast<size_t>(s * L + r) * gs + p0, n, conj, block(blocks, 0) + t * B());
+        }
+        filter(blocks);
+        for (int k = 0; k < nf_; ++k)
+          mean_modulus(block(blocks, 1 + k), n, M + static_cast<size_t>(k * L + delta) * gs + p0);
+      }
+  }
+
+  /// Separable variant, one (j1, j2, t2): from Y[t1 * L + t2] writes
+  /// M[(f * L + t1) * gs + p] = |b (*) h_f|[t1] at pixel p.
+  void separable_maps(const C* Y, size_t gs, int t2, T* M, C* blocks) const {
+    const int L = L_;
+    for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
+      const size_t n = std::min<size_t>(kAngularBlock, gs - p0);
+      for (int t1 = 0; t1 < L; ++t1)
+        gather(Y + static_cast<size_t>(t1 * L + t2) * gs + p0, n, false,
+               block(blocks, 0) + t1 * B());
+      filter(blocks);
+      for (int f = 0; f < nf_; ++f)
+        for (int t1 = 0; t1 < L; ++t1) {
+          const C* src = block(blocks, 1 + f) + t1 * B();
+          T* dst = M + static_cast<size_t>(f * L + t1) * gs + p0;
+          for (size_t q = 0; q < n; ++q)
+            dst[q] = std::sqrt(src[q].re * src[q].re + src[q].im * src[q].im);
+        }
+    }
+  }
+
+  /// The angular FFTs of one pair (joint) or one (pair, t2) (separable), alone: FFT-only timing.
+  void ffts_only(size_t gs, C* blocks) const {
+    const size_t per = joint_ ? static_cast<size_t>(L_) : 1;
+    for (size_t i = 0; i < per; ++i)
+      for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
+        F::exec_c2c(forward_.get(), fc(block(blocks, 0)), fc(block(blocks, 0)));
+        F::exec_c2c(inverse_.get(), fc(block(blocks, 1)), fc(block(blocks, 1)));
+      }
+  }
+
+ private:
+  static constexpr long B() { return kAngularBlock; }
+  C* block(C* blocks, int i) const { return blocks + static_cast<size_t>(i * A_ * B()); }
+  static typename F::complex_t* fc(C* p) { return reinterpret_cast<typename F::complex_t*>(p); }
+
+  // n pixels of src (conjugated if asked) into one angle row of a block; the rest zeroed.
+  static void gather(const C* src, size_t n, bool conj, C* dst) {
+    const T sign = conj ? T(-1) : T(1);
+    for (size_t q = 0; q < n; ++q) dst[q] = C{src[q].re, sign * src[q].im};
+    for (size_t q = n; q < static_cast<size_t>(B()); ++q) dst[q] = C{T(0), T(0)};
+  }
+
+  // Forward FFT of block 0 along the angle, times each filter into blocks 1..nf_, inverse FFTs.
+  void filter(C* blocks) const {
+    C* a = block(blocks, 0);
+    F::exec_c2c(forward_.get(), fc(a), fc(a));
+    for (int f = 0; f < nf_; ++f) {
+      C* b = block(blocks, 1 + f);
+      for (int m = 0; m < A_; ++m) {
+        const T h = h_[static_cast<size_t>(f * A_ + m)];
+        const C* src = a + m * B();
+        C* dst = b + m * B();
+        for (long q = 0; q < B(); ++q) dst[q] = C{src[q].re * h, src[q].im * h};
+      }
+    }
+    F::exec_c2c(inverse_.get(), fc(block(blocks, 1)), fc(block(blocks, 1)));
+  }
+
+  // out[q] = mean over the A angle rows of |b[t][q]|, q < n.
+  void mean_modulus(const C* b, size_t n, T* out) const {
+    for (size_t q = 0; q < n; ++q) out[q] = T(0);
+    for (int t = 0; t < A_; ++t) {
+      const C* row = b + t * B();
+      for (size_t q = 0; q < n; ++q)
+        out[q] += std::sqrt(row[q].re * row[q].re + row[q].im * row[q].im);
+    }
+    const T scale = T(1) / static_cast<T>(A_);
+    for (size_t q = 0; q < n; ++q) out[q] *= scale;
+  }
+
+  RawLayout layout_;
+  bool joint_;
+  int L_, A_, nf_;
+  std::vector<T> h_;  // [filter][m], divided by A
+  FftwPlan<T> forward_, inverse_;
+};
+
+}  // namespace
+}  // namespace detail
+}  // namespace scatkit
