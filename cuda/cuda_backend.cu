@@ -44,43 +44,6 @@ std::string mib(std::size_t bytes) {
 
 std::size_t round_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-// Makes dev current for its lifetime and restores the caller's device, so a plan never changes
-// the device a framework (or the user) selected.
-class DeviceGuard {
- public:
-  explicit DeviceGuard(int dev) {
-    SCATKIT_CUDA_CHECK(cudaGetDevice(&prev_));
-    if (prev_ == dev) {
-      prev_ = -1;
-    } else {
-      SCATKIT_CUDA_CHECK(cudaSetDevice(dev));
-    }
-  }
-  ~DeviceGuard() {
-    if (prev_ >= 0) cudaSetDevice(prev_);
-  }
-  DeviceGuard(const DeviceGuard&) = delete;
-  DeviceGuard& operator=(const DeviceGuard&) = delete;
-
- private:
-  int prev_ = -1;
-};
-
-// Owning cudaEvent_t used to order consecutive executions on different streams.
-class Event {
- public:
-  Event() { SCATKIT_CUDA_CHECK(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming)); }
-  ~Event() {
-    if (e_) cudaEventDestroy(e_);
-  }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  cudaEvent_t get() const { return e_; }
-
- private:
-  cudaEvent_t e_ = nullptr;
-};
-
 // The Ops of Pipeline on the GPU: cuFFT plans sharing one work area, kernels on one stream.
 template <class T>
 class CudaOps {

@@ -1,4 +1,5 @@
-// RAII ownership of cuFFT plans and device memory, and the float/double cuFFT entry points.
+// RAII ownership of cuFFT plans, device memory, events and the current device, and the
+// float/double cuFFT entry points.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -132,6 +133,43 @@ struct Cufft<double> {
     complex_t* d = reinterpret_cast<complex_t*>(data);
     return cufftExecZ2Z(p, d, d, CUFFT_INVERSE);
   }
+};
+
+// Makes dev current for its lifetime and restores the caller's device, so a plan never changes
+// the device a framework (or the user) selected.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int dev) {
+    SCATKIT_CUDA_CHECK(cudaGetDevice(&prev_));
+    if (prev_ == dev) {
+      prev_ = -1;
+    } else {
+      SCATKIT_CUDA_CHECK(cudaSetDevice(dev));
+    }
+  }
+  ~DeviceGuard() {
+    if (prev_ >= 0) cudaSetDevice(prev_);
+  }
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int prev_ = -1;
+};
+
+// Owning cudaEvent_t used to order consecutive executions on different streams.
+class Event {
+ public:
+  Event() { SCATKIT_CUDA_CHECK(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming)); }
+  ~Event() {
+    if (e_) cudaEventDestroy(e_);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return e_; }
+
+ private:
+  cudaEvent_t e_ = nullptr;
 };
 
 static_assert(sizeof(Complex<float>) == sizeof(cufftComplex), "layout of Complex<float>");
