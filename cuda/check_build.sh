@@ -32,6 +32,9 @@ command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
 cmake -S . -B "$BUILD" "${gen[@]}" -DSCATKIT_CUDA=ON -DSCATKIT_PYTHON=OFF -DSCATKIT_TESTS=ON \
   -DSCATKIT_WERROR=ON "-DCMAKE_CUDA_ARCHITECTURES=$ARCHS" "-DPython3_EXECUTABLE=$PY" \
   >/dev/null
-cmake --build "$BUILD" -j"${JOBS:-2}" --target scatkit_cuda cuda_emulation_test
+cmake --build "$BUILD" -j"${JOBS:-2}" --target scatkit_cuda cuda_emulation_test \
+  cuda_plugin_create_test
 SCATKIT_FFTW_WISDOM=0 "$BUILD/tests/cuda/cuda_emulation_test"
-echo "cuda/check_build.sh: CUDA plugin builds with -Werror (architectures $ARCHS); pipeline emulation passed."
+SCATKIT_FFTW_WISDOM=0 "$BUILD/tests/cuda/cuda_plugin_create_test" "$BUILD/libscatkit_cuda.so"
+echo "cuda/check_build.sh: CUDA plugin builds with -Werror (architectures $ARCHS); pipeline" \
+  "emulation and plugin checks passed."
