@@ -101,16 +101,18 @@ InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
     raw_.emplace(cfg);
     plain_channels_ = raw_->channels;
     passthrough_ = !raw_->joint;
-    const int A = 2 * cfg.L, K = raw_->K;
-    g_re_.assign(static_cast<std::size_t>(K * A), 0.0);
-    g_im_.assign(static_cast<std::size_t>(K * A), 0.0);
+    // c[t] = S1[t mod L] is L-periodic, so c (*) g is too, with the L-tap response
+    // g[tau] + g[tau + L]: the (j1, k) channels need L x L products per pixel, not 2L x 2L.
+    const int L = cfg.L, A = 2 * L, K = raw_->K;
+    g_re_.assign(static_cast<std::size_t>(K * L), 0.0);
+    g_im_.assign(static_cast<std::size_t>(K * L), 0.0);
     const double two_pi = 6.283185307179586476925286766559;
     for (int k = 0; k < K; ++k)
       for (int tau = 0; tau < A; ++tau)
         for (int m = 0; m < A; ++m) {
           const double h = angular_filter(k, m, A, K) / A, ang = two_pi * m * tau / A;
-          g_re_[static_cast<std::size_t>(k * A + tau)] += h * std::cos(ang);
-          g_im_[static_cast<std::size_t>(k * A + tau)] += h * std::sin(ang);
+          g_re_[static_cast<std::size_t>(k * L + tau % L)] += h * std::cos(ang);
+          g_im_[static_cast<std::size_t>(k * L + tau % L)] += h * std::sin(ang);
         }
   } else if (cfg.invariance != Invariance::Rotation) {
     throw InvalidArgument("the invariance stage has nothing to do for invariance 'translation'.");
@@ -142,7 +144,7 @@ InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
 template <class T>
 void InvarianceStage::run_joint(const T* raw, T* out, std::size_t batch) const {
   const RawLayout& r = *raw_;
-  const int J = r.J, L = r.L, K = r.K, A = 2 * L;
+  const int J = r.J, L = r.L, K = r.K;
   const std::size_t P = plane_;
   for (std::size_t b = 0; b < batch; ++b) {
     const T* in = raw + b * r.channels * P;
@@ -162,21 +164,21 @@ void InvarianceStage::run_joint(const T* raw, T* out, std::size_t batch) const {
       // (j1, k): mean over t of |c (*) h_k|[t], c[t] = S1[j1, t mod L], at each pixel.
       const T* s1 = in + (1 + static_cast<std::size_t>(j1 * L)) * P;
       for (int k = 0; k < K; ++k, dst += P) {
-        const double* gr = g_re_.data() + k * A;
-        const double* gi = g_im_.data() + k * A;
+        const double* gr = g_re_.data() + k * L;
+        const double* gi = g_im_.data() + k * L;
         for (std::size_t p = 0; p < P; ++p) {
           double acc = 0.0;
-          for (int t = 0; t < A; ++t) {
+          for (int t = 0; t < L; ++t) {
             double re = 0.0, im = 0.0;
-            for (int tau = 0; tau < A; ++tau) {
+            for (int tau = 0; tau < L; ++tau) {
               const double c =
-                  static_cast<double>(s1[static_cast<std::size_t>((t - tau + A) % L) * P + p]);
+                  static_cast<double>(s1[static_cast<std::size_t>((t - tau + L) % L) * P + p]);
               re += gr[tau] * c;
               im += gi[tau] * c;
             }
             acc += std::sqrt(re * re + im * im);
           }
-          dst[p] = static_cast<T>(acc / A);
+          dst[p] = static_cast<T>(acc / L);
         }
       }
       // (j1, j2, delta, k): raw (k, delta) blocks reordered to (delta, k).
