@@ -183,6 +183,7 @@ def cuda_plan(
     precision: str = "float32",
     device_id: int = 0,
     max_batch: int = 0,
+    invariance: str = "translation",
 ) -> Any:
     """Build a CUDA plan (``scatkit._core.Plan``) on ``cuda:device_id``.
 
@@ -203,6 +204,7 @@ def cuda_plan(
         device="cuda",
         device_id=device_id,
         max_batch=max_batch,
+        invariance=invariance,
     )
 
 
@@ -217,19 +219,40 @@ def make_runner(
     max_order: int,
     dtype: np.dtype,
     threads: int,
+    invariance: str = "translation",
+    angular_scales: int = 0,
 ) -> tuple[Runner, np.ndarray]:
     """Build the compute function for a concrete backend and dtype.
 
     Returns ``(run, meta)`` where ``run`` maps a C-contiguous (B, M, N) array of ``dtype`` to a
-    (B, K, M', N') array of the same dtype.
+    (B, K, M', N') array of the same dtype. ``invariance`` (docs/transform.md section 7) is
+    computed by the engine's plan: every variant on "native", "translation" and "rotation" on
+    "cuda"; the "reference" backend takes only "translation" (the front ends run the variants
+    of the float64 reference themselves).
     """
     precision = "float32" if dtype == np.float32 else "float64"
+    if invariance != "translation" and not (
+        name == "native" or (name == "cuda" and invariance == "rotation")
+    ):
+        raise ValueError(
+            f"backend {name!r} does not compute invariance={invariance!r} in its plan; use "
+            f"backend 'native'."
+        )
     if name == "cuda":
-        run = _cuda_runner(shape, J, L, max_order, dtype, precision)
+        run = _cuda_runner(shape, J, L, max_order, dtype, precision, invariance)
         return run, run.plan.meta()  # type: ignore[attr-defined]
     if name == "native":
         plan = _core.Plan(
-            shape[0], shape[1], J, L, max_order, precision=precision, threads=threads, device="cpu"
+            shape[0],
+            shape[1],
+            J,
+            L,
+            max_order,
+            precision=precision,
+            threads=threads,
+            device="cpu",
+            invariance=invariance,
+            angular_scales=angular_scales,
         )
 
         def run(x: np.ndarray) -> np.ndarray:
@@ -252,7 +275,13 @@ def make_runner(
 
 
 def _cuda_runner(
-    shape: tuple[int, int], J: int, L: int, max_order: int, dtype: np.dtype, precision: str
+    shape: tuple[int, int],
+    J: int,
+    L: int,
+    max_order: int,
+    dtype: np.dtype,
+    precision: str,
+    invariance: str = "translation",
 ) -> Runner:
     """Runner of the 'cuda' backend: CUDA arrays stay on their device (one plan per device,
     made on first use); NumPy arrays are copied to cuda:0 and back (the user asked for
@@ -264,7 +293,9 @@ def _cuda_runner(
         with lock:
             plan = plans.get(device_id)
             if plan is None:
-                plan = cuda_plan(shape, J, L, max_order, precision, device_id)
+                plan = cuda_plan(
+                    shape, J, L, max_order, precision, device_id, invariance=invariance
+                )
                 plans[device_id] = plan
             return plan
 

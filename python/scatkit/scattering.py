@@ -104,6 +104,11 @@ class Scattering2D(kc.KymatioAttributes):
                 self.J, self.shape, self.L, self.max_order, invariance, angular_scales
             )
         self.invariance, self.angular_scales = invariance, angular_scales
+        # The engine's plan computes the variant itself on the CPU (every variant) and on CUDA
+        # ("rotation"); the "reference" backend's output goes through the Python stage.
+        self._engine_stage = self._stage is not None and (
+            self.backend == "native" or (self.backend == "cuda" and invariance == "rotation")
+        )
         self._runners: dict[np.dtype, Any] = {}
         self._meta: np.ndarray | None = None
         # Build the float32 plan now, as Kymatio builds its filters at construction: errors
@@ -185,7 +190,14 @@ class Scattering2D(kc.KymatioAttributes):
         run = self._runners.get(dtype)
         if run is None:
             run, meta = make_runner(
-                self.backend, self.shape, self.J, self.L, self.max_order, dtype, self.threads
+                self.backend,
+                self.shape,
+                self.J,
+                self.L,
+                self.max_order,
+                dtype,
+                self.threads,
+                *((self.invariance, self.angular_scales) if self._engine_stage else ()),
             )
             self._runners[dtype] = run
             if self._meta is None:
@@ -220,10 +232,10 @@ class Scattering2D(kc.KymatioAttributes):
                     f"{self.backend!r}; create it with backend='cuda' (or use "
                     f"scatkit.torch.Scattering2D for tensors)."
                 )
-            if self._stage is not None:
+            if self._stage is not None and not self._engine_stage:
                 raise ValueError(
                     f"invariance={self.invariance!r} is computed on the CPU only for now; pass "
-                    f"a NumPy array (or use invariance='translation' on the GPU)."
+                    f"a NumPy array (or use invariance 'translation' or 'rotation' on the GPU)."
                 )
             return cuda_call(self._runner, x, self.shape, self.K, self.out_spatial_shape)
         if hasattr(x, "__array__") or isinstance(x, (list, tuple)):
@@ -243,14 +255,15 @@ class Scattering2D(kc.KymatioAttributes):
         run = None if self.pre_pad else self._runner(arr.dtype)
         x3 = np.ascontiguousarray(arr.reshape((batch,) + arr.shape[-2:]))
         plan = getattr(run, "plan", None)
-        if out is not None and want == arr.dtype and self._stage is None and not self.pre_pad:
+        plain = self._stage is None or self._engine_stage
+        if out is not None and want == arr.dtype and plain and not self.pre_pad:
             if plan is not None:  # the engine writes straight into the caller's array
                 plan.execute(x3, out.reshape((batch, self.K) + self.out_spatial_shape))
                 return out
         if self.pre_pad:
             res = self._prepadded_reference()(x3)
         else:
-            res = run(x3) if self._stage is None else self._stage(x3, run)
+            res = run(x3) if plain else self._stage(x3, run)
         res = res.reshape(out_shape)
         if out is None:
             return res.astype(want, copy=False)

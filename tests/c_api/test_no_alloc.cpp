@@ -51,8 +51,10 @@ long allocations_during(Fn&& fn) {
 }
 
 template <class T>
-void check_plan(scatkit::Precision precision, int threads) {
+void check_plan(scatkit::Precision precision, int threads,
+                scatkit::Invariance invariance = scatkit::Invariance::Translation) {
   scatkit::Config cfg;
+  cfg.invariance = invariance;
   cfg.rows = 30;
   cfg.cols = 36;
   cfg.J = 2;
@@ -67,8 +69,8 @@ void check_plan(scatkit::Precision precision, int threads) {
   const long n = allocations_during([&] {
     for (int rep = 0; rep < 3; ++rep) plan.execute(in.data(), out.data(), batch);
   });
-  std::printf("Plan::execute %s threads=%d: %ld operator new calls in 3 runs\n",
-              sizeof(T) == 4 ? "float32" : "float64", threads, n);
+  std::printf("Plan::execute %s threads=%d invariance=%d: %ld operator new calls in 3 runs\n",
+              sizeof(T) == 4 ? "float32" : "float64", threads, static_cast<int>(invariance), n);
   check(n == 0, "Plan::execute performs no allocation after warm-up");
 }
 }  // namespace
@@ -116,6 +118,14 @@ int main() {
   check_plan<float>(scatkit::Precision::Float32, 1);
   check_plan<float>(scatkit::Precision::Float32, 2);
   check_plan<double>(scatkit::Precision::Float64, 2);
+  // The invariance stages (orbit average, roto-translation angular stage) allocate at build too.
+  for (scatkit::Invariance inv :
+       {scatkit::Invariance::Rotation, scatkit::Invariance::RotoTranslation,
+        scatkit::Invariance::RotoTranslationSeparable}) {
+    check_plan<float>(scatkit::Precision::Float32, 1, inv);
+    check_plan<float>(scatkit::Precision::Float32, 2, inv);
+    check_plan<double>(scatkit::Precision::Float64, 2, inv);
+  }
 
   // The C API adds nothing on top: its error buffer is a fixed thread-local array.
   scatkit_config cfg;

@@ -136,8 +136,6 @@ def test_engine_geometry_and_tables_of_every_variant():
             ref = ReferenceInvariantScattering2D(J, (64, 64), L, order, invariance).meta
             np.testing.assert_array_equal(table, ref[:, : table.shape[1]])
     assert _core.geometry(64, 64, 4, 8, 2, invariance="roto-translation").num_channels == 209
-    with pytest.raises(ValueError, match="roto-translation variants need the complex"):
-        _core.Plan(32, 32, 2, invariance="roto-translation")
     with pytest.raises(ValueError, match="angular_scales must be between"):
         _core.geometry(32, 32, 2, invariance="roto-translation", angular_scales=-2)
 
@@ -177,5 +175,21 @@ def test_c_api_creates_a_rotation_plan(lib):  # noqa: F811 - the fixture of test
     bad = p()
     assert lib.scatkit_plan_create_invariant(ctypes.byref(cfg), 7, 0, ctypes.byref(bad)) == 1
     assert "invariance must be" in lib.scatkit_last_error().decode()
-    assert lib.scatkit_plan_create_invariant(ctypes.byref(cfg), 2, 0, ctypes.byref(bad)) == 1
-    assert not bad
+    # The roto-translation variants (2, 3) run in the engine too, here with K = 2.
+    x = _images((32, 32), 2)
+    for code, invariance in ((2, "roto-translation"), (3, "roto-translation-separable")):
+        plan = p()
+        assert (
+            lib.scatkit_plan_create_invariant(ctypes.byref(cfg), code, 2, ctypes.byref(plan)) == 0
+        )
+        try:
+            lib.scatkit_plan_shape(plan, ctypes.byref(K), ctypes.byref(rows), ctypes.byref(cols))
+            assert K.value == channel_count(3, 6, 2, invariance, 2)
+            out = np.empty((2, K.value, rows.value, cols.value))
+            assert lib.scatkit_execute_f64(plan, x.ctypes.data, out.ctypes.data, 2) == 0
+            expected = ReferenceInvariantScattering2D(
+                3, (32, 32), L=6, invariance=invariance, angular_scales=2
+            )(x)
+            np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-14)
+        finally:
+            lib.scatkit_plan_destroy(plan)

@@ -89,8 +89,11 @@ class CpuBackend final : public Backend {
     // filters stored densely.
     const bool split = cfg.engine.fft != CpuFft::Fftw;
     const size_t scratch = FftPlanSet<T>::scratch_size(s, split);
-    if (cfg.invariance == Invariance::RotoTranslation ||
-        cfg.invariance == Invariance::RotoTranslationSeparable)
+    // Without second-order pairs the raw layout of the roto-translation variants is the plain
+    // output (S0 and the order-1 maps), so those plans need no angular stage.
+    if ((cfg.invariance == Invariance::RotoTranslation ||
+         cfg.invariance == Invariance::RotoTranslationSeparable) &&
+        s.max_order >= 2 && s.J >= 2)
       roto_.emplace(cfg, s);
     out_channels_ = roto_ ? roto_->layout().channels : s.K;
     const size_t most = with_roto(workspace_sizes<T>(s, scratch, 0, true)).template bytes<T>();
@@ -427,7 +430,7 @@ class CpuBackend final : public Backend {
 
   // Roto-translation variants: the buffers of the angular stage added to the workspace sizes.
   WorkspaceSizes with_roto(WorkspaceSizes z) const {
-    if (roto_ && s_.max_order >= 2 && s_.J >= 2) {
+    if (roto_) {
       z.Ya = RotoStage<T>::y_values(s_);
       z.Ab = roto_->block_values();
       z.Mr = roto_->map_values(s_);
