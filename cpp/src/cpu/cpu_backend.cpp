@@ -54,10 +54,12 @@
 #endif
 
 // The engine's pieces, each with internal linkage (compiled once per variant):
+#include "cpu/branches.hpp"          // low-pass branch and spectrum expansion
 #include "cpu/fft_plan_set.hpp"      // every FFT, planned once
 #include "cpu/fold_plan.hpp"         // band-pass and low-pass folds
 #include "cpu/modulus.hpp"           // |.| of the band-pass maps
 #include "cpu/prepared_filters.hpp"  // the filters as the transform applies them
+#include "cpu/roto_pass.hpp"         // second order of the roto-translation variants
 #include "cpu/roto_stage.hpp"        // angular filters of the roto-translation variants
 #include "cpu/spatial_lowpass.hpp"   // the low-pass in space
 #include "cpu/workspace.hpp"         // per-worker buffers and their sizes
@@ -271,27 +273,9 @@ class CpuBackend final : public Backend {
   // Low-pass branch for nb half spectra at level r (stride hs), written to channels c0..c0+nb-1.
   void lowpass(const C<T>* half, size_t hs, int r, int nb, T* out, size_t c0,
                Workspace<T>& w) const {
-    const int J = s_.J;
-    const long PJ = s_.rows_at(J), QJ = s_.cols_at(J), hJ = QJ / 2 + 1;
-    const FoldPlan<T>& fold = filters_->phi[static_cast<size_t>(r)];
-    const ColumnFold<T>& cf = filters_->colfold[static_cast<size_t>(r)];
-    C<T>* Z = w.Z.data();
-    for (int t = 0; t < nb; ++t) {
-      C<T>* dst = w.Ch.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * hJ);
-      // Rows first on the stored half (contiguous, vectorised), then the small column fold.
-      fold.apply(half + static_cast<size_t>(t) * hs, Z);
-      fold_columns_gather(Z, cf.idx.data(), cf.sign.data(), cf.k, PJ * hJ, dst);
-    }
-    (nb == 1 ? plans_->c2r1 : plans_->c2rL).c2r(w.Ch.data(), w.Cr.data(), w.S.data());
-    const long orows = s_.out_rows, ocols = s_.out_cols;
-    for (int t = 0; t < nb; ++t) {
-      const T* src = w.Cr.data() + static_cast<size_t>(t) * static_cast<size_t>(PJ * QJ);
-      T* dst = out + (c0 + static_cast<size_t>(t)) * static_cast<size_t>(orows * ocols);
-      for (long i = 0; i < orows; ++i)
-        std::memcpy(dst + i * ocols, src + crop_source_index(QJ, i, 0),
-                    static_cast<size_t>(ocols) * sizeof(T));
-    }
+    lowpass_branch(parts(), half, hs, r, nb, out, c0, w);
   }
+  EngineParts<T> parts() const { return EngineParts<T>{s_, *filters_, *plans_}; }
 
   // Band-pass: L grids Y[t] = fold(spec * psi[j][t] at level r, 2^(j-r)), inverse FFT, modulus,
   // r2c into half (L spectra at level j).
@@ -350,29 +334,6 @@ class CpuBackend final : public Backend {
     }
   }
 
-  // Full spectrum from its r2c half, row by row (same values as hermitian_at). The mirrored
-  // columns are copied as whole complex words with the imaginary sign bit flipped (exactly -im),
-  // which compilers vectorise as a reversed copy.
-  static void expand(const C<T>* half, long P, long Q, C<T>* full) {
-    const long hq = Q / 2 + 1;
-    constexpr size_t kWords = sizeof(C<T>) / sizeof(std::uint64_t);
-    static_assert(kWords * sizeof(std::uint64_t) == sizeof(C<T>), "complex of 64-bit words");
-    std::uint64_t sign[kWords];  // the sign bit of im, at its place in memory
-    const C<T> neg{T(0), -T(0)};
-    std::memcpy(sign, &neg, sizeof neg);
-    for (long r = 0; r < P; ++r) {
-      C<T>* dst = full + r * Q;
-      std::memcpy(static_cast<void*>(dst), half + r * hq, static_cast<size_t>(hq) * sizeof(C<T>));
-      const C<T>* mirror = half + (r == 0 ? 0 : P - r) * hq;
-      for (long c = hq; c < Q; ++c) {
-        std::uint64_t v[kWords];
-        std::memcpy(v, &mirror[Q - c], sizeof v);
-        for (size_t i = 0; i < kWords; ++i) v[i] ^= sign[i];
-        std::memcpy(static_cast<void*>(&dst[c]), v, sizeof v);
-      }
-    }
-  }
-
   // Padding, forward FFT (full spectrum in w.X) and the order-0 channel.
   void order0(const T* img, T* out, Workspace<T>& w) const {
     const long P = s_.P, Q = s_.Q, N = s_.N;
@@ -383,7 +344,7 @@ class CpuBackend final : public Backend {
       for (long q = 0; q < Q; ++q) dst[q] = src[col_src_[q]];
     }
     plans_->r2c0.r2c(R, w.H.data(), w.S.data());
-    expand(w.H.data(), P, Q, w.X.data());
+    expand_half(w.H.data(), P, Q, w.X.data());
     lowpass(w.H.data(), 0, 0, 1, out, 0, w);
   }
 
@@ -414,7 +375,7 @@ class CpuBackend final : public Backend {
   // Every second-order path starting at first-order path (j1, t1), whose half spectrum is v1h.
   void second_order(int j1, int t1, const C<T>* v1h, T* out, Workspace<T>& w) const {
     const int J = s_.J, L = s_.L;
-    expand(v1h, s_.rows_at(j1), s_.cols_at(j1), w.V.data());
+    expand_half(v1h, s_.rows_at(j1), s_.cols_at(j1), w.V.data());
     for (int j2 = j1 + 1; j2 < J; ++j2) {
       const long P2 = s_.rows_at(j2), Q2 = s_.cols_at(j2);
       const size_t hs2 = static_cast<size_t>(P2 * (Q2 / 2 + 1));
@@ -430,119 +391,13 @@ class CpuBackend final : public Backend {
 
   // Roto-translation variants: the buffers of the angular stage added to the workspace sizes.
   WorkspaceSizes with_roto(WorkspaceSizes z) const {
-    if (roto_) {
-      z.Ya = RotoStage<T>::y_values(s_);
-      z.Ab = roto_->block_values();
-      z.Mr = roto_->map_values(s_);
-    }
+    if (roto_) roto_workspace(s_, *roto_, z);
     return z;
   }
-
-  // dst[t * gs ..] = Y[t] = ifft(fold(spec * psi[j][t] at level r)) for the L angles t, before
-  // the modulus.
-  void complex_band(const C<T>* spec, int r, int j, C<T>* dst, Workspace<T>& w) const {
-    const int L = s_.L;
-    const size_t lj = static_cast<size_t>(j),
-                 gs = static_cast<size_t>(s_.rows_at(j) * s_.cols_at(j));
-    if (batched_level<T>(s_, j)) {
-      for (int t = 0; t < L; ++t)
-        product_fold(spec, r, j, t, w.Y.data() + static_cast<size_t>(t) * gs);
-      plans_->inv[lj].c2c(w.Y.data(), w.S.data());
-      std::memcpy(static_cast<void*>(dst), w.Y.data(), static_cast<size_t>(L) * gs * sizeof(C<T>));
-      return;
-    }
-    for (int t = 0; t < L; ++t) {
-      product_fold(spec, r, j, t, w.Y.data());
-      plans_->inv1[lj].c2c(w.Y.data(), w.S.data());
-      std::memcpy(static_cast<void*>(dst + static_cast<size_t>(t) * gs), w.Y.data(),
-                  gs * sizeof(C<T>));
-    }
-  }
-
-  // Low-pass (LP_j) of L real maps at level j, gs apart, into output channels c0 .. c0 + L - 1.
-  void lowpass_maps(const T* maps, int j, T* out, size_t c0, Workspace<T>& w) const {
-    const int L = s_.L;
-    const size_t lj = static_cast<size_t>(j);
-    const long Pj = s_.rows_at(j), Qj = s_.cols_at(j);
-    const size_t gs = static_cast<size_t>(Pj * Qj), hs = static_cast<size_t>(Pj * (Qj / 2 + 1));
-    if (filters_->spatial_at(j)) {
-      const size_t plane = static_cast<size_t>(s_.out_rows * s_.out_cols);
-      for (int i = 0; i < L; ++i)
-        filters_->spatial_lowpass[lj].apply(maps + static_cast<size_t>(i) * gs, w.Lt.data(),
-                                            out + (c0 + static_cast<size_t>(i)) * plane);
-      return;
-    }
-    if (batched_level<T>(s_, j)) {
-      const T* src = maps;
-      if (F::alignment_of(maps) != F::alignment_of(w.U.data())) {
-        std::memcpy(w.U.data(), maps, static_cast<size_t>(L) * gs * sizeof(T));
-        src = w.U.data();
-      }
-      plans_->r2c[lj].r2c(src, w.V2h.data(), w.S.data());
-    } else {
-      for (int i = 0; i < L; ++i) {
-        std::memcpy(w.U.data(), maps + static_cast<size_t>(i) * gs, gs * sizeof(T));
-        plans_->r2c1[lj].r2c(w.U.data(), w.H.data(), w.S.data());
-        std::memcpy(static_cast<void*>(w.V2h.data() + static_cast<size_t>(i) * hs), w.H.data(),
-                    hs * sizeof(C<T>));
-      }
-    }
-    lowpass(w.V2h.data(), hs, j, L, out, c0, w);
-  }
-
-  // Second order of the roto-translation variants from scale j1's first-order half spectra:
-  // Y of every (j2, t1, t2), then per pair the angular stage and the low-pass of its maps.
   void roto_second_order(int j1, const C<T>* half, T* out, Workspace<T>& w) const {
-    const int J = s_.J, L = s_.L, nf = roto_->filters();
-    const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
-    const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1)), LL = static_cast<size_t>(L * L);
-    for (int t1 = 0; t1 < L; ++t1) {
-      expand(half + static_cast<size_t>(t1) * hs1, P1, Q1, w.V.data());
-      C<T>* y = w.Ya.data();
-      for (int j2 = j1 + 1; j2 < J; ++j2) {
-        const size_t gs = static_cast<size_t>(s_.rows_at(j2) * s_.cols_at(j2));
-        complex_band(w.V.data(), j1, j2, y + static_cast<size_t>(t1 * L) * gs, w);
-        y += LL * gs;
-      }
-    }
-    const C<T>* y = w.Ya.data();
-    T* M = w.Mr.data();
-    for (int j2 = j1 + 1; j2 < J; ++j2) {
-      const size_t gs = static_cast<size_t>(s_.rows_at(j2) * s_.cols_at(j2));
-      const size_t base = roto_->layout().base(j1, j2), Lg = static_cast<size_t>(L) * gs;
-      if (roto_->joint()) {
-        roto_->joint_maps(y, gs, M, w.Ab.data());
-        for (int k = 0; k < nf; ++k)
-          lowpass_maps(M + static_cast<size_t>(k) * Lg, j2, out, base + static_cast<size_t>(k * L),
-                       w);
-      } else {
-        for (int t2 = 0; t2 < L; ++t2) {
-          roto_->separable_maps(y, gs, t2, M, w.Ab.data());
-          for (int f = 0; f < nf; ++f)
-            lowpass_maps(M + static_cast<size_t>(f) * Lg, j2, out,
-                         base + static_cast<size_t>((t2 * nf + f) * L), w);
-        }
-      }
-      y += LL * gs;
-    }
+    detail::roto_second_order(parts(), *roto_, j1, half, out, w);
   }
-
-  // The FFTs of roto_second_order(), alone (FFT-only timing).
-  void roto_ffts(int j1, Workspace<T>& w) const {
-    const int J = s_.J, L = s_.L, nf = roto_->filters();
-    for (int t1 = 0; t1 < L; ++t1)
-      for (int j2 = j1 + 1; j2 < J; ++j2) plans_->band_ffts(s_, j2, w, nullptr);
-    for (int j2 = j1 + 1; j2 < J; ++j2) {
-      const size_t gs = static_cast<size_t>(s_.rows_at(j2) * s_.cols_at(j2));
-      const int calls = roto_->joint() ? 1 : L, groups = roto_->joint() ? nf : L * nf;
-      for (int i = 0; i < calls; ++i) roto_->ffts_only(gs, w.Ab.data());
-      if (filters_->spatial_at(j2)) continue;
-      for (int g = 0; g < groups; ++g) {
-        plans_->band_ffts_r2c(s_, j2, w);
-        plans_->c2rL.c2r(w.Ch.data(), w.Cr.data(), w.S.data());
-      }
-    }
-  }
+  void roto_ffts(int j1, Workspace<T>& w) const { detail::roto_ffts(parts(), *roto_, j1, w); }
 
   // Fewer images than threads: worker 0 pads and transforms the image, then all workers share
   // the first-order paths (j1, t1), each followed by its own second-order subtree.
