@@ -12,9 +12,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
+#include "cpu/modulus.hpp"
 #include "fft/fftw_plan.hpp"
 #include "invariance.hpp"
 #include "scatkit/detail/elementwise.hpp"
@@ -54,8 +57,7 @@ class RotoStage {
   /// Filters per angular transform: K + 1 (joint) or 2K + 1 (separable).
   int filters() const { return nf_; }
 
-  /// Complex values of one worker's angular blocks (the input block, then nf_ filtered ones),
-  /// stored split: the real parts of every block, then the imaginary parts.
+  /// Complex values of one worker's angular blocks (the input block, then nf_ filtered ones).
   size_t block_values() const { return static_cast<size_t>((nf_ + 1) * A_ * kAngularBlock); }
   /// Complex values of Y for every j2 > j1 = 0 (the largest set the transform holds at once).
   static size_t y_values(const Schedule& s) {
@@ -69,39 +71,37 @@ class RotoStage {
   }
 
   /// Plans the angular FFTs on one worker's blocks (FFTW's new-array execute then runs them on
-  /// every worker's blocks, which share their alignment). Split arrays let FFTW and the loops
-  /// below run along contiguous pixels.
+  /// every worker's blocks, which share their alignment). Interleaved complex with the pixels
+  /// as FFTW's stride-1 vector loop: FFTW runs these with SIMD codelets (about 7 ns per
+  /// 16-point transform here, against 25 ns with split arrays).
   void plan(C* blocks, unsigned flags) {
     using dim = typename F::dim_t;
     const int B = static_cast<int>(kAngularBlock);
     const dim n{A_, B, B};
     const dim one[1] = {{B, 1, 1}};
     const dim many[2] = {{nf_, A_ * B, A_ * B}, {B, 1, 1}};
-    const Split sp = split(blocks);
+    auto* a = fc(block(blocks, 0));
+    auto* b = fc(block(blocks, 1));
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
-    forward_ = checked_plan<T>(F::guru_split(1, &n, 1, one, sp.are, sp.aim, sp.are, sp.aim, flags));
-    // The inverse DFT is the forward one with real and imaginary parts swapped.
-    inverse_ =
-        checked_plan<T>(F::guru_split(1, &n, 2, many, sp.bim, sp.bre, sp.bim, sp.bre, flags));
+    forward_ = checked_plan<T>(F::guru_c2c(1, &n, 1, one, a, a, FFTW_FORWARD, flags));
+    inverse_ = checked_plan<T>(F::guru_c2c(1, &n, 2, many, b, b, FFTW_BACKWARD, flags));
   }
 
   /// Joint variant, one (j1, j2) pair: from Y[t1 * L + t2] (gs pixels each) writes
   /// M[(k * L + delta) * gs + p] = mean over t of |a_delta (*) h_k|[t] at pixel p.
   void joint_maps(const C* Y, size_t gs, T* M, C* blocks) const {
     const int L = L_;
-    const Split sp = split(blocks);
     for (int delta = 0; delta < L; ++delta)
       for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
         const size_t n = std::min<size_t>(kAngularBlock, gs - p0);
         for (int t = 0; t < A_; ++t) {
           int s = 0, r = 0;
           const bool conj = joint_source(t, delta, L, &s, &r);
-          gather(Y + static_cast<size_t>(s * L + r) * gs + p0, n, conj, sp.are + t * B(),
-                 sp.aim + t * B());
+          gather(Y + static_cast<size_t>(s * L + r) * gs + p0, n, conj, block(blocks, 0) + t * B());
         }
-        filter(sp);
+        filter(blocks);
         for (int k = 0; k < nf_; ++k)
-          mean_modulus(sp, k, n, M + static_cast<size_t>(k * L + delta) * gs + p0);
+          mean_modulus(block(blocks, 1 + k), n, M + static_cast<size_t>(k * L + delta) * gs + p0);
       }
   }
 
@@ -109,86 +109,74 @@ class RotoStage {
   /// M[(f * L + t1) * gs + p] = |b (*) h_f|[t1] at pixel p.
   void separable_maps(const C* Y, size_t gs, int t2, T* M, C* blocks) const {
     const int L = L_;
-    const Split sp = split(blocks);
     for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
       const size_t n = std::min<size_t>(kAngularBlock, gs - p0);
       for (int t1 = 0; t1 < L; ++t1)
-        gather(Y + static_cast<size_t>(t1 * L + t2) * gs + p0, n, false, sp.are + t1 * B(),
-               sp.aim + t1 * B());
-      filter(sp);
+        gather(Y + static_cast<size_t>(t1 * L + t2) * gs + p0, n, false,
+               block(blocks, 0) + t1 * B());
+      filter(blocks);
       for (int f = 0; f < nf_; ++f)
-        for (int t1 = 0; t1 < L; ++t1) {
-          const size_t row = static_cast<size_t>((f * A_ + t1) * B());
-          const T* re = sp.bre + row;
-          const T* im = sp.bim + row;
-          T* dst = M + static_cast<size_t>(f * L + t1) * gs + p0;
-          for (size_t q = 0; q < n; ++q) dst[q] = std::sqrt(re[q] * re[q] + im[q] * im[q]);
-        }
+        for (int t1 = 0; t1 < L; ++t1)
+          modulus_map(block(blocks, 1 + f) + t1 * B(),
+                      M + static_cast<size_t>(f * L + t1) * gs + p0, static_cast<long>(n));
     }
   }
 
   /// The angular FFTs of one pair (joint) or one (pair, t2) (separable), alone: FFT-only timing.
   void ffts_only(size_t gs, C* blocks) const {
     const size_t per = joint_ ? static_cast<size_t>(L_) : 1;
-    const Split sp = split(blocks);
     for (size_t i = 0; i < per; ++i)
       for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
-        F::exec_split(forward_.get(), sp.are, sp.aim, sp.are, sp.aim);
-        F::exec_split(inverse_.get(), sp.bim, sp.bre, sp.bim, sp.bre);
+        F::exec_c2c(forward_.get(), fc(block(blocks, 0)), fc(block(blocks, 0)));
+        F::exec_c2c(inverse_.get(), fc(block(blocks, 1)), fc(block(blocks, 1)));
       }
   }
 
  private:
   static constexpr long B() { return kAngularBlock; }
-
-  // The blocks' split arrays: input block a (A x B), filtered blocks b (nf x A x B).
-  struct Split {
-    T *are, *aim, *bre, *bim;
-  };
-  Split split(C* blocks) const {
-    T* base = reinterpret_cast<T*>(blocks);
-    const size_t ab = static_cast<size_t>(A_ * B()), nb = static_cast<size_t>(nf_) * ab;
-    return Split{base, base + ab, base + 2 * ab, base + 2 * ab + nb};
-  }
+  C* block(C* blocks, int i) const { return blocks + static_cast<size_t>(i * A_ * B()); }
+  static typename F::complex_t* fc(C* p) { return reinterpret_cast<typename F::complex_t*>(p); }
 
   // n pixels of src (conjugated if asked) into one angle row of the input block; the rest zeroed.
-  static void gather(const C* src, size_t n, bool conj, T* SCATKIT_RESTRICT re,
-                     T* SCATKIT_RESTRICT im) {
-    const T* v = reinterpret_cast<const T*>(src);
-    const T sign = conj ? T(-1) : T(1);
-    for (size_t q = 0; q < n; ++q) {
-      re[q] = v[2 * q];
-      im[q] = sign * v[2 * q + 1];
+  // The conjugate flips the imaginary sign bit of each complex word (as expand_half does), a
+  // loop compilers vectorise as integer XORs.
+  static void gather(const C* src, size_t n, bool conj, C* dst) {
+    constexpr size_t kWords = sizeof(C) / sizeof(std::uint64_t);
+    static_assert(kWords * sizeof(std::uint64_t) == sizeof(C), "complex of 64-bit words");
+    std::uint64_t flip[kWords] = {};
+    if (conj) {
+      const C neg{T(0), -T(0)};
+      std::memcpy(flip, &neg, sizeof neg);
     }
-    for (size_t q = n; q < static_cast<size_t>(B()); ++q) re[q] = im[q] = T(0);
+    const std::uint64_t* SCATKIT_RESTRICT v = reinterpret_cast<const std::uint64_t*>(src);
+    std::uint64_t* SCATKIT_RESTRICT d = reinterpret_cast<std::uint64_t*>(dst);
+    for (size_t i = 0; i < n * kWords; ++i) d[i] = v[i] ^ flip[i % kWords];
+    for (size_t i = n * kWords; i < static_cast<size_t>(B()) * kWords; ++i) d[i] = 0;
   }
 
-  // Forward FFT of the input block along the angle, times each filter into the filtered blocks,
-  // inverse FFTs.
-  void filter(const Split& sp) const {
-    F::exec_split(forward_.get(), sp.are, sp.aim, sp.are, sp.aim);
-    for (int f = 0; f < nf_; ++f)
+  // Forward FFT of the input block along the angle, times each (real) filter into the filtered
+  // blocks, inverse FFTs.
+  void filter(C* blocks) const {
+    C* a = block(blocks, 0);
+    F::exec_c2c(forward_.get(), fc(a), fc(a));
+    const T* SCATKIT_RESTRICT src = reinterpret_cast<const T*>(a);
+    for (int f = 0; f < nf_; ++f) {
+      T* SCATKIT_RESTRICT dst = reinterpret_cast<T*>(block(blocks, 1 + f));
       for (int m = 0; m < A_; ++m) {
         const T h = h_[static_cast<size_t>(f * A_ + m)];
-        const T* SCATKIT_RESTRICT sre = sp.are + m * B();
-        const T* SCATKIT_RESTRICT sim = sp.aim + m * B();
-        T* SCATKIT_RESTRICT dre = sp.bre + (f * A_ + m) * B();
-        T* SCATKIT_RESTRICT dim = sp.bim + (f * A_ + m) * B();
-        for (long q = 0; q < B(); ++q) {
-          dre[q] = sre[q] * h;
-          dim[q] = sim[q] * h;
-        }
+        const size_t row = static_cast<size_t>(2 * m * B());
+        for (size_t i = row; i < row + static_cast<size_t>(2 * B()); ++i) dst[i] = src[i] * h;
       }
-    F::exec_split(inverse_.get(), sp.bim, sp.bre, sp.bim, sp.bre);
+    }
+    F::exec_c2c(inverse_.get(), fc(block(blocks, 1)), fc(block(blocks, 1)));
   }
 
-  // out[q] = mean over the A angle rows of filtered block f of |b[t][q]|, q < n.
-  void mean_modulus(const Split& sp, int f, size_t n, T* SCATKIT_RESTRICT out) const {
-    T acc[kAngularBlock] = {};
+  // out[q] = mean over the A angle rows of |b[t][q]|, q < n.
+  void mean_modulus(const C* b, size_t n, T* SCATKIT_RESTRICT out) const {
+    T acc[kAngularBlock] = {}, row[kAngularBlock];
     for (int t = 0; t < A_; ++t) {
-      const T* SCATKIT_RESTRICT re = sp.bre + (f * A_ + t) * B();
-      const T* SCATKIT_RESTRICT im = sp.bim + (f * A_ + t) * B();
-      for (long q = 0; q < B(); ++q) acc[q] += std::sqrt(re[q] * re[q] + im[q] * im[q]);
+      modulus_map(b + t * B(), row, B());
+      for (long q = 0; q < B(); ++q) acc[q] += row[q];
     }
     const T scale = T(1) / static_cast<T>(A_);
     for (size_t q = 0; q < n; ++q) out[q] = acc[q] * scale;
