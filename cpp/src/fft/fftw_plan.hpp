@@ -47,14 +47,6 @@ struct Fftw<float> {
                          complex_t* out, int sign, unsigned flags) {
     return fftwf_plan_guru_dft(rank, d, hr, h, in, out, sign, flags);
   }
-  /// Split-array DFT (always forward; swap re and im of input and output for the inverse).
-  static plan_t guru_split(int rank, const dim_t* d, int hr, const dim_t* h, float* ri, float* ii,
-                           float* ro, float* io, unsigned flags) {
-    return fftwf_plan_guru_split_dft(rank, d, hr, h, ri, ii, ro, io, flags);
-  }
-  static void exec_split(plan_t p, float* ri, float* ii, float* ro, float* io) {
-    fftwf_execute_split_dft(p, ri, ii, ro, io);
-  }
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftwf_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, float* in, complex_t* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void exec_c2r(plan_t p, complex_t* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
@@ -89,14 +81,6 @@ struct Fftw<double> {
   static plan_t guru_c2c(int rank, const dim_t* d, int hr, const dim_t* h, complex_t* in,
                          complex_t* out, int sign, unsigned flags) {
     return fftw_plan_guru_dft(rank, d, hr, h, in, out, sign, flags);
-  }
-  /// Split-array DFT (always forward; swap re and im of input and output for the inverse).
-  static plan_t guru_split(int rank, const dim_t* d, int hr, const dim_t* h, double* ri, double* ii,
-                           double* ro, double* io, unsigned flags) {
-    return fftw_plan_guru_split_dft(rank, d, hr, h, ri, ii, ro, io, flags);
-  }
-  static void exec_split(plan_t p, double* ri, double* ii, double* ro, double* io) {
-    fftw_execute_split_dft(p, ri, ii, ro, io);
   }
   static void exec_c2c(plan_t p, complex_t* in, complex_t* out) { fftw_execute_dft(p, in, out); }
   static void exec_r2c(plan_t p, double* in, complex_t* out) { fftw_execute_dft_r2c(p, in, out); }
