@@ -128,6 +128,19 @@ def test_baseline_forward_shapes():
         assert wrn(torch.rand(2, 3, 32, 32)).shape == (2, 10)
 
 
+def test_head_pool_flatten_matches_parameters():
+    # pool="flatten" keeps positions: the linear layer sees every cell of the last maps,
+    # and the matched CNN gets the same head, so the counts still agree.
+    hybrid = build_model("scat-cnn", (28, 28), 10, pool="flatten").eval()
+    cnn = build_model("cnn", (28, 28), 10, pool="flatten").eval()
+    assert hybrid.head.classifier.fc.in_features == 64 * 7 * 7
+    assert abs(count_parameters(cnn) / count_parameters(hybrid) - 1) < 0.02
+    with torch.no_grad():
+        assert hybrid(torch.rand(2, 28, 28)).shape == cnn(torch.rand(2, 28, 28)).shape == (2, 10)
+    with pytest.raises(ValueError, match="pool must be"):
+        build_model("scat-cnn", (28, 28), 10, pool="max")
+
+
 def test_model_spec_roundtrip():
     model = build_model("scat-cnn", (28, 28), 10, width=8, J=2)
     assert model.spec == {

@@ -42,6 +42,7 @@ class CNN(nn.Module):
         width: int = 64,
         front_width: int = 64,
         dropout: float = 0.0,
+        pool: str = "avg",
     ) -> None:
         super().__init__()
         self.input_shape = check_input_shape(input_shape)
@@ -68,6 +69,7 @@ class CNN(nn.Module):
             check_positive_int("width", width),
             dropout,
             input_bn=False,
+            pool=pool,
         )
         init_weights(self)
 
@@ -77,13 +79,13 @@ class CNN(nn.Module):
 
 
 def _head_params(
-    input_shape: Any, num_classes: int, J: int, L: int, max_order: int, width: int
+    input_shape: Any, num_classes: int, J: int, L: int, max_order: int, width: int, pool: str
 ) -> int:
     from ..scattering import Scattering2D as NumpyScattering2D
 
     C, H, W = check_input_shape(input_shape)
     ref = NumpyScattering2D(J, (H, W), L=L, max_order=max_order)
-    head = ConvHead(C * len(ref), tuple(ref.out_spatial_shape), num_classes, width)
+    head = ConvHead(C * len(ref), tuple(ref.out_spatial_shape), num_classes, width, pool=pool)
     return count_parameters(head)
 
 
@@ -95,17 +97,19 @@ def matched_cnn(
     max_order: int = 2,
     width: int = 32,
     dropout: float = 0.0,
+    pool: str = "avg",
 ) -> CNN:
     """The :class:`CNN` whose parameter count is closest to ``ScatCNN`` with the same arguments.
 
-    Only ``front_width`` is searched (1 .. 1024); the head keeps the hybrid's ``width``.
-    ``J=None`` picks the hybrid's default (:func:`~scatkit.models.hybrid.auto_J`).
+    Only ``front_width`` is searched (1 .. 1024); the head keeps the hybrid's ``width``
+    and ``pool``. ``J=None`` picks the hybrid's default
+    (:func:`~scatkit.models.hybrid.auto_J`).
     """
     J = auto_J(input_shape) if J is None else J
-    target = _head_params(input_shape, num_classes, J, L, max_order, width)
+    target = _head_params(input_shape, num_classes, J, L, max_order, width, pool)
 
     def params(front_width: int) -> int:
-        return count_parameters(CNN(input_shape, num_classes, J, width, front_width))
+        return count_parameters(CNN(input_shape, num_classes, J, width, front_width, pool=pool))
 
     # The count grows monotonically with front_width, so bisect on it.
     lo, hi = 1, 1024
@@ -116,7 +120,7 @@ def matched_cnn(
         else:
             hi = mid
     best = min((lo, hi), key=lambda fw: abs(params(fw) - target))
-    return CNN(input_shape, num_classes, J, width, best, dropout)
+    return CNN(input_shape, num_classes, J, width, best, dropout, pool)
 
 
 class WideResNet(nn.Module):

@@ -177,6 +177,8 @@ class LogScale(nn.Module):
 
 #: Input normalisations of :class:`ConvHead`.
 HEAD_NORMS = ("bn", "log-bn", "none")
+#: Poolings before the linear layer of :class:`ConvHead`: global average, or flatten.
+HEAD_POOLS = ("avg", "flatten")
 
 
 class ConvHead(nn.Module):
@@ -189,6 +191,8 @@ class ConvHead(nn.Module):
     variance 1 would take hundreds of steps to reach the tiny variances of higher-order
     coefficients, making early evaluations meaningless.
     The max pool is used only when the feature maps are at least 12 pixels on each side.
+    ``pool="flatten"`` feeds the whole last feature map to the linear layer instead of
+    its global average, keeping where each feature is.
     """
 
     def __init__(
@@ -200,21 +204,28 @@ class ConvHead(nn.Module):
         dropout: float = 0.0,
         input_bn: bool = True,
         norm: str = "bn",
+        pool: str = "avg",
     ) -> None:
         super().__init__()
         if norm not in HEAD_NORMS:
             raise ValueError(f"norm must be one of {HEAD_NORMS}, got {norm!r}.")
+        if pool not in HEAD_POOLS:
+            raise ValueError(f"pool must be one of {HEAD_POOLS}, got {pool!r}.")
         layers: list[nn.Module] = []
         if input_bn and norm == "log-bn":
             layers.append(LogScale())
         if input_bn and norm != "none":
             layers.append(nn.BatchNorm2d(in_channels, affine=False, momentum=None))
         layers += [conv_bn_relu(in_channels, width), conv_bn_relu(width, width)]
+        out_spatial = tuple(spatial)
         if min(spatial) >= 12:
             layers.append(nn.MaxPool2d(2))
+            out_spatial = (spatial[0] // 2, spatial[1] // 2)
         layers.append(conv_bn_relu(width, 2 * width))
         self.features = nn.Sequential(*layers)
-        self.classifier = Classifier(2 * width, num_classes, dropout)
+        self.classifier = Classifier(
+            2 * width, num_classes, dropout, out_spatial if pool == "flatten" else None
+        )
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -240,6 +251,8 @@ class ScatCNN(HybridNet):
         well as 64 on validation splits of MNIST-5k at 100 images, at half the cost.
     dropout : float
         Dropout before the final linear layer.
+    norm, pool : str
+        Input normalisation and final pooling of the head (see :class:`ConvHead`).
     """
 
     def __init__(
@@ -252,6 +265,7 @@ class ScatCNN(HybridNet):
         width: int = 32,
         dropout: float = 0.0,
         norm: str = "bn",
+        pool: str = "avg",
     ) -> None:
         J = auto_J(input_shape) if J is None else J
         front = ScatteringFront(input_shape, J, L, max_order)
@@ -262,6 +276,7 @@ class ScatCNN(HybridNet):
             check_positive_int("width", width),
             dropout,
             norm=norm,
+            pool=pool,
         )
         super().__init__(front, head)
 

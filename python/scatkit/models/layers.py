@@ -90,13 +90,24 @@ def res_stage(in_channels: int, out_channels: int, blocks: int, stride: int) -> 
 
 
 class Classifier(nn.Module):
-    """Global average pooling, optional dropout, then a linear layer to class scores."""
+    """Global average pooling, optional dropout, then a linear layer to class scores.
 
-    def __init__(self, in_channels: int, num_classes: int, dropout: float = 0.0) -> None:
+    With ``spatial=(h, w)`` the maps are flattened instead of averaged, so the linear
+    layer sees where each feature is (``in_channels * h * w`` inputs).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        dropout: float = 0.0,
+        spatial: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__()
-        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.pool: nn.Module = nn.AdaptiveAvgPool2d(1) if spatial is None else nn.Identity()
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.fc = nn.Linear(in_channels, num_classes)
+        area = 1 if spatial is None else spatial[0] * spatial[1]
+        self.fc = nn.Linear(in_channels * area, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class scores (B, num_classes) from feature maps (B, C, H, W)."""
