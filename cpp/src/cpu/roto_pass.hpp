@@ -38,18 +38,25 @@ void complex_band(const EngineParts<T>& e, const Complex<T>* spec, int r, int j,
   const auto product_fold = [&](int t, Complex<T>* y) {
     e.filters.psi[static_cast<size_t>(j * L + t)][static_cast<size_t>(r)].apply(spec, y);
   };
+  // In place in dst when it has the alignment the plans were made with (on w.Y), else through
+  // w.Y and a copy.
+  using F = Fftw<T>;
+  const bool direct = F::alignment_of(&dst[0].re) == F::alignment_of(&w.Y.data()[0].re);
   if (batched_level<T>(s, j)) {
-    for (int t = 0; t < L; ++t) product_fold(t, w.Y.data() + static_cast<size_t>(t) * gs);
-    e.plans.inv[lj].c2c(w.Y.data(), w.S.data());
-    std::memcpy(static_cast<void*>(dst), w.Y.data(),
-                static_cast<size_t>(L) * gs * sizeof(Complex<T>));
+    Complex<T>* y = direct ? dst : w.Y.data();
+    for (int t = 0; t < L; ++t) product_fold(t, y + static_cast<size_t>(t) * gs);
+    e.plans.inv[lj].c2c(y, w.S.data());
+    if (!direct)
+      std::memcpy(static_cast<void*>(dst), y, static_cast<size_t>(L) * gs * sizeof(Complex<T>));
     return;
   }
   for (int t = 0; t < L; ++t) {
-    product_fold(t, w.Y.data());
-    e.plans.inv1[lj].c2c(w.Y.data(), w.S.data());
-    std::memcpy(static_cast<void*>(dst + static_cast<size_t>(t) * gs), w.Y.data(),
-                gs * sizeof(Complex<T>));
+    Complex<T>* y = direct ? dst + static_cast<size_t>(t) * gs : w.Y.data();
+    product_fold(t, y);
+    e.plans.inv1[lj].c2c(y, w.S.data());
+    if (!direct)
+      std::memcpy(static_cast<void*>(dst + static_cast<size_t>(t) * gs), y,
+                  gs * sizeof(Complex<T>));
   }
 }
 
