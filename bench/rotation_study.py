@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scatkit
 from scatkit.datasets import load
 from scatkit.sklearn import linear_baseline
 from scipy import ndimage
@@ -121,15 +120,9 @@ def textures(seeds: list[int], J: int, quick: bool) -> list[dict[str, Any]]:
 
 
 def mnist(seeds: list[int], J: int, quick: bool) -> list[dict[str, Any]]:
-    ds = load("mnist5k")
     runs = []
     for seed in seeds:
-        rng = np.random.default_rng(seed)
-        xtr, ytr, xte, yte = ds.X_train, ds.y_train, ds.X_test, ds.y_test
-        if quick:
-            xtr, ytr, xte, yte = xtr[:600], ytr[:600], xte[:200], yte[:200]
-        rtr = _rotate(xtr, rng.uniform(0.0, 360.0, len(xtr)))
-        rte = _rotate(xte, rng.uniform(0.0, 360.0, len(xte)))
+        rtr, ytr, rte, yte = _rotated_mnist(seed, quick)
         for variant in VARIANTS:
             f_tr = _features(variant, rtr, J, "map")
             f_te = _features(variant, rte, J, "map")
@@ -147,44 +140,154 @@ def mnist(seeds: list[int], J: int, quick: bool) -> list[dict[str, Any]]:
     return runs
 
 
-def cost(repeats: int) -> list[dict[str, Any]]:
-    """Median seconds per batch of each variant beside the plain transform, interleaved.
+def _rotated_mnist(seed: int, quick: bool) -> tuple[np.ndarray, ...]:
+    """mnist5k's train pool and test set, every image rotated at a random angle (bilinear)."""
+    ds = load("mnist5k")
+    rng = np.random.default_rng(seed)
+    xtr, ytr, xte, yte = ds.X_train, ds.y_train, ds.X_test, ds.y_test
+    if quick:
+        xtr, ytr, xte, yte = xtr[:600], ytr[:600], xte[:200], yte[:200]
+    order = INTERP_ORDER
+    globals()["INTERP_ORDER"] = 1
+    try:
+        rtr = _rotate(xtr, rng.uniform(0.0, 360.0, len(xtr)))
+        rte = _rotate(xte, rng.uniform(0.0, 360.0, len(xte)))
+    finally:
+        globals()["INTERP_ORDER"] = order
+    return rtr, ytr, rte, yte
 
-    The plain transform's FFT-only time (``scatkit._core._fft_only``: exactly the FFTs its plan
-    makes) is printed beside it; the roto-translation variants need the same second-layer FFTs
-    (their maps are the plain transform's before the modulus) plus small angular FFTs.
+
+def hybrid(seeds: list[int], J: int, quick: bool) -> list[dict[str, Any]]:
+    """Rotated MNIST-5k: the hybrid's CNN head (scatkit.models' ConvHead, width 32) trained on
+    each variant's scattering maps with TrainConfig's defaults (no augmentation: the front is
+    fixed, so its maps are computed once); test accuracy after training."""
+    import torch
+    from scatkit import Scattering2D
+    from scatkit.models.hybrid import ConvHead
+    from scatkit.training import TrainConfig, evaluate, fit
+
+    runs = []
+    for seed in seeds:
+        rtr, ytr, rte, yte = _rotated_mnist(seed, quick)
+        for variant in VARIANTS:
+            S = Scattering2D(J, rtr.shape[1:], invariance=variant)
+            f_tr, f_te = S(rtr.astype(np.float32)), S(rte.astype(np.float32))
+            torch.manual_seed(seed)
+            head = ConvHead(f_tr.shape[1], f_tr.shape[2:], 10, width=32)
+            cfg = TrainConfig(seed=seed, augment="none", progress=False, threads=1)
+            if quick:
+                cfg = TrainConfig(seed=seed, augment="none", progress=False, threads=1, epochs=2)
+            t0 = time.perf_counter()
+            fit(head, f_tr, ytr, config=cfg)
+            seconds = time.perf_counter() - t0
+            acc = float(evaluate(head, f_te, yte)["accuracy"])
+            runs.append(
+                {
+                    "dataset": "mnist5k-rotated",
+                    "model": "hybrid-head",
+                    "variant": variant,
+                    "seed": seed,
+                    "channels": int(f_tr.shape[1]),
+                    "accuracy": acc,
+                    "train_seconds": seconds,
+                }
+            )
+            print(json.dumps(runs[-1]), flush=True)
+    return runs
+
+
+def angular(seeds: list[int], quick: bool) -> list[dict[str, Any]]:
+    """Validation search over K (angular_scales), on the training data only.
+
+    Rotated MNIST-5k: 3,000 of the rotated training pool train the linear baseline on maps, the
+    other 1,000 validate. Textures (J = 3, spatial means): the top half's tiles whose window
+    starts in the left three quarters train, the rest, rotated at random angles, validate.
+    """
+    grid = {"roto-translation": (1, 2, 3, 4), "roto-translation-separable": (1, 2, 3)}
+    wtr, ytr_t = _texture_windows("top")
+    cols = np.tile(np.arange(0, 512 - WINDOW + 1, STRIDE), len(ytr_t) // 14 + 1)[: len(ytr_t)]
+    fit_t, val_t = cols < 384 - WINDOW, cols >= 384
+    runs = []
+    for seed in seeds:
+        rtr, ytr, _, _ = _rotated_mnist(seed, quick)
+        rng = np.random.default_rng(1000 + seed)
+        val = rng.permutation(len(ytr))
+        tr, va = val[len(ytr) // 4 :], val[: len(ytr) // 4]
+        angles = rng.uniform(0.0, 360.0, int(val_t.sum()))
+        tiles_val = _centre(_rotate(wtr[val_t], angles), TILE)
+        for variant, Ks in grid.items():
+            for K in Ks:
+                kw = {"invariance": variant, "angular_scales": K}
+                pipe = linear_baseline(J=2, shape=(28, 28), spatial="map", **kw)
+                pipe.fit(rtr[tr].astype(np.float32), ytr[tr])
+                acc_m = float(pipe.score(rtr[va].astype(np.float32), ytr[va]))
+                pipe = linear_baseline(J=3, shape=(TILE, TILE), **kw)
+                pipe.fit(_centre(wtr[fit_t], TILE).astype(np.float32), ytr_t[fit_t])
+                acc_t = float(pipe.score(tiles_val.astype(np.float32), ytr_t[val_t]))
+                runs.append(
+                    {"variant": variant, "K": K, "seed": seed, "mnist_val": acc_m,
+                     "textures_val": acc_t}
+                )  # fmt: skip
+                print(json.dumps(runs[-1]), flush=True)
+    return runs
+
+
+def cost(repeats: int, threads: int = 1) -> list[dict[str, Any]]:
+    """Median cost of each variant's engine plan beside its own FFTs and the plain transform.
+
+    Every variant is a ``scatkit._core.Plan`` (float32) run into a preallocated output, timed
+    beside ``scatkit._core._fft_only`` on the same plan: exactly the FFTs that plan makes (the
+    spatial ones, and for the roto-translation variants the angular ones along the angle axis).
+    Runs are interleaved. With ``threads=1`` (the default) the engine runs on the calling
+    thread and the time is that thread's CPU time, which other processes on a shared machine
+    disturb far less than wall time; with more threads it is wall time. Both low-pass modes are
+    timed: "auto" (the engine's choice, the spatial low-pass where cheaper: faster, but its work
+    is not FFTs) and "fourier" (every low-pass as FFTs).
     """
     from scatkit import _core
 
+    clock = time.thread_time if threads == 1 else time.perf_counter
     rows = []
     for J, shape, batch in ((2, (28, 28), 256), (3, (64, 64), 64)):
         x = np.random.default_rng(0).random((batch,) + shape).astype(np.float32)
-        runs = {v: scatkit.Scattering2D(J, shape, invariance=v) for v in VARIANTS}
-        plan = _core.Plan(*shape, J, 8, 2, precision="float32", threads=0, device="cpu")
-        tasks = {v: (lambda s=s, x=x: s(x)) for v, s in runs.items()}
-        tasks["fft-only"] = lambda p=plan, b=batch: _core._fft_only(p, b)
-        samples: dict[str, list[float]] = {k: [] for k in tasks}
+        tasks = {}
+        for lowpass in ("auto", "fourier"):
+            for v in VARIANTS:
+                plan = _core.Plan(
+                    *shape, J, 8, 2, precision="float32", threads=threads, device="cpu",
+                    invariance=v, lowpass=lowpass,
+                )  # fmt: skip
+                out = np.empty((batch, plan.num_channels, plan.out_rows, plan.out_cols), np.float32)
+                tasks[(lowpass, v, "run")] = lambda p=plan, o=out, x=x: p.execute(x, o)
+                tasks[(lowpass, v, "fft")] = lambda p=plan, b=batch: _core._fft_only(p, b)
+        samples: dict[Any, list[float]] = {k: [] for k in tasks}
         for task in tasks.values():
             task()
         for _ in range(repeats):
             for name, task in tasks.items():
-                t0 = time.perf_counter()
+                t0 = clock()
                 task()
-                samples[name].append(time.perf_counter() - t0)
+                samples[name].append(clock() - t0)
         med = {k: float(np.median(v)) for k, v in samples.items()}
-        for name, t in med.items():
-            rows.append(
-                {
-                    "J": J,
-                    "shape": list(shape),
-                    "batch": batch,
-                    "variant": name,
-                    "seconds": t,
-                    "ratio_to_plain": t / med["translation"],
-                    "ratio_to_fft_only": t / med["fft-only"],
-                }
-            )
-            print(json.dumps(rows[-1]), flush=True)
+        for lowpass in ("auto", "fourier"):
+            plain = med[(lowpass, "translation", "run")]
+            for v in VARIANTS:
+                t, fft = med[(lowpass, v, "run")], med[(lowpass, v, "fft")]
+                rows.append(
+                    {
+                        "J": J,
+                        "shape": list(shape),
+                        "batch": batch,
+                        "threads": threads,
+                        "lowpass": lowpass,
+                        "variant": v,
+                        "seconds": t,
+                        "fft_only_seconds": fft,
+                        "ratio_to_plain": t / plain,
+                        "ratio_to_fft_only": t / fft,
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -192,8 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", choices=("textures", "mnist", "cost"), default=None)
+    parser.add_argument(
+        "--only", choices=("textures", "mnist", "cost", "hybrid", "angular"), default=None
+    )
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--threads", type=int, default=1, help="engine threads (cost)")
     parser.add_argument("--interp-order", type=int, default=3, help="spline order of rotations")
     args = parser.parse_args(argv)
     globals()["INTERP_ORDER"] = args.interp_order
@@ -202,11 +308,15 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {"seeds": seeds, "quick": args.quick, "interp_order": INTERP_ORDER}
     out["variants"] = list(VARIANTS)
     if args.only in (None, "cost"):
-        out["cost"] = cost(3 if args.quick else 15)
+        out["cost"] = cost(3 if args.quick else 15, args.threads)
     if args.only in (None, "textures"):
         out["textures"] = textures(seeds, 3, args.quick)
     if args.only in (None, "mnist"):
         out["mnist"] = mnist(seeds, 2, args.quick)
+    if args.only in (None, "hybrid"):
+        out["hybrid"] = hybrid(seeds, 2, args.quick)
+    if args.only in (None, "angular"):
+        out["angular"] = angular(seeds, args.quick)
     RESULTS.mkdir(exist_ok=True)
     tag = "" if INTERP_ORDER == 3 else f"-order{INTERP_ORDER}"  # noqa: PLR2004
     name = f"rotation-{args.only or 'all'}{tag}{'-quick' if args.quick else ''}.json"
