@@ -138,6 +138,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   cfg.device = int_field(b, 0, 1);
   cfg.device_id = int_field(b, 0, 1);
   cfg.max_batch = size_field(b);
+  // An invariance variant one time in three (out-of-range codes and K among them).
+  const bool invariant = b.u(1) % 3 == 0;
+  const int invariance = invariant ? int_field(b, 0, 3) : 0;
+  const int scales = invariant ? int_field(b, 0, 4) : 0;
+  const auto create = [&](scatkit_plan** plan) {
+    return invariant ? scatkit_plan_create_invariant(&cfg, invariance, scales, plan)
+                     : scatkit_plan_create(&cfg, plan);
+  };
   const size_t batch = static_cast<size_t>(b.u(1) % 4);
 
   scatkit_geometry geo;
@@ -145,14 +153,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   check_status(valid);
   if (valid != SCATKIT_OK) {
     scatkit_plan* plan = nullptr;
-    const scatkit_status st = scatkit_plan_create(&cfg, &plan);
-    require(st == valid, "plan_create and config_geometry disagree");
+    const scatkit_status st = create(&plan);
+    check_status(st);
+    require(invariant ? st != SCATKIT_OK : st == valid, "plan_create and config_geometry disagree");
     require(plan == nullptr, "a failed create returned a plan");
     return 0;
   }
   if (geo.padded_rows * geo.padded_cols > kBuildPixels) return 0;
   scatkit_plan* plan = nullptr;
-  const scatkit_status st = scatkit_plan_create(&cfg, &plan);
+  const scatkit_status st = create(&plan);
   check_status(st);
   if (st != SCATKIT_OK) {
     require(plan == nullptr, "a failed create returned a plan");
@@ -160,8 +169,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   }
   size_t channels = 0, rows = 0, cols = 0;
   check_status(scatkit_plan_shape(plan, &channels, &rows, &cols));
-  require(channels == geo.num_channels && rows == geo.out_rows && cols == geo.out_cols,
-          "plan shape differs from the geometry");
+  require(
+      (invariant || channels == geo.num_channels) && rows == geo.out_rows && cols == geo.out_cols,
+      "plan shape differs from the geometry");
   if (cfg.precision == SCATKIT_FLOAT64)
     execute<double>(plan, cfg, batch, b);
   else
