@@ -34,7 +34,8 @@ def scattering(array: Any, S: Scattering2D) -> Any:
         Images with ``S.shape`` as the last two axes; those two axes are rechunked whole
         when split.
     S : Scattering2D
-        The transform; each worker builds its own copy from its parameters.
+        The transform; each worker builds its own copy from its parameters (its invariance
+        included).
 
     Returns
     -------
@@ -59,6 +60,8 @@ def scattering(array: Any, S: Scattering2D) -> Any:
         "max_order": S.max_order,
         "backend": S.backend,
         "threads": 1,
+        "invariance": S.invariance,
+        "angular_scales": S.angular_scales,
     }
     out_shape = (len(S), *S.out_spatial_shape)
     chunks = (*array.chunks[:-2], (out_shape[0],), (out_shape[1],), (out_shape[2],))

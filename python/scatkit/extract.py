@@ -30,6 +30,7 @@ import numpy as np
 
 from . import __version__
 from ._atomic import atomic_path
+from ._invariance import META_FIELDS_INVARIANT
 from ._progress import Progress, progress_bar
 from ._sources import (
     IMAGE_EXTENSIONS,
@@ -40,6 +41,7 @@ from ._sources import (
     read_item,
     resolve_source,
 )
+from .reference_invariance import check_invariance
 from .scattering import META_FIELDS, Scattering2D
 
 #: Layout version of the sidecar folder of a resumable extraction.
@@ -87,8 +89,36 @@ def _save_arrays(path: Path, arrays: dict[str, Any]) -> None:
         np.savez(tmp, **arrays)
 
 
+def check_option_invariance(invariance: Any, angular_scales: Any) -> tuple[str, int]:
+    """:func:`check_invariance`, its errors as ValueError naming the ``scatkit extract`` options."""
+    try:
+        return check_invariance(invariance, angular_scales)
+    except (TypeError, ValueError) as exc:
+        # check_invariance's messages start with the keyword's name.
+        name, _, rest = str(exc).partition(" ")
+        raise ValueError(f"--{name.replace('_', '-')} {rest}") from None
+
+
+def invariance_params(S: Scattering2D) -> dict[str, Any]:
+    """The manifest entries of ``S``'s invariance: none for the translation scattering.
+
+    Leaving them out for "translation" keeps manifests, and so the stores and files
+    written before extraction took ``invariance=``, exactly as they were.
+    """
+    if S.invariance == "translation":
+        return {}
+    return {"invariance": S.invariance, "angular_scales": S.angular_scales}
+
+
+def meta_fields(S: Scattering2D) -> tuple[str, ...]:
+    """The columns of ``S.meta_table()``: five for "translation", seven for the variants."""
+    return META_FIELDS if S.invariance == "translation" else META_FIELDS_INVARIANT
+
+
 def _open_parts(parts: Path, manifest: dict[str, Any], restart: bool) -> bool:
     """Prepare the sidecar folder for ``manifest``; True when it resumes a partial run."""
+    from .features import differences
+
     path = parts / "manifest.json"
     if parts.is_dir() and restart:
         shutil.rmtree(parts)
@@ -98,9 +128,12 @@ def _open_parts(parts: Path, manifest: dict[str, Any], restart: bool) -> bool:
         except (OSError, ValueError):
             old = None
         if old != manifest:
+            named = ""
+            if isinstance(old, dict):
+                named = f" ({differences(old, manifest, 'partial run')})"
             raise ValueError(
-                f"{parts} holds a partial extraction with different inputs or settings; "
-                "pass --restart to discard it, or rerun with the original settings."
+                f"{parts} holds a partial extraction with different inputs or settings"
+                f"{named}; pass --restart to discard it, or rerun with the original settings."
             )
         return True
     with atomic_path(path) as tmp:
@@ -175,11 +208,12 @@ def _assemble(
         "classes": np.asarray(src.classes, dtype=str),
         "names": np.asarray([src.names[i] for i in index], dtype=str),
         "meta": S.meta_table(),
-        "meta_fields": np.asarray(META_FIELDS, dtype=str),
+        "meta_fields": np.asarray(meta_fields(S), dtype=str),
         "channels": np.int64(channels),
         "J": np.int64(S.J),
         "L": np.int64(S.L),
         "max_order": np.int64(S.max_order),
+        **{k: np.asarray(v) for k, v in invariance_params(S).items()},
         "image_size": np.asarray(size, np.int64),
         "scatkit_version": np.asarray(__version__),
         "skipped_files": np.asarray([s for s, _ in skipped], dtype=str),
@@ -232,6 +266,8 @@ def extract(
     progress: Progress = False,
     log: Callable[[str], None] | None = None,
     max_pixels: int | None = None,
+    invariance: str = "translation",
+    angular_scales: int = 0,
 ) -> ExtractResult:
     """Scattering features of every image of ``source``, written to ``output`` (.npz).
 
@@ -275,6 +311,11 @@ def extract(
     max_pixels : int, optional
         Folder images whose header declares more pixels are skipped before decoding
         (default :data:`scatkit.datasets.DEFAULT_MAX_PIXELS`).
+    invariance : {"translation", "rotation", "roto-translation", "roto-translation-separable"}
+        The variant computed (see :class:`scatkit.Scattering2D` and docs/transform.md,
+        section 7); default the translation scattering.
+    angular_scales : int
+        Angular wavelets K of the roto-translation variants; 0 picks the variant's default.
 
     Returns
     -------
@@ -294,7 +335,9 @@ def extract(
     The output holds ``features`` (n, C*K, H', W') float32 in item order, ``labels``,
     ``classes``, ``names``, ``meta`` and ``meta_fields`` (one row per scattering channel),
     ``channels``, ``J``, ``L``, ``max_order``, ``image_size``, ``scatkit_version``,
-    ``skipped_files`` and ``skipped_reasons``, and for datasets ``split``.
+    ``skipped_files`` and ``skipped_reasons``, and for datasets ``split``. With an
+    ``invariance`` other than "translation" it also holds ``invariance`` and
+    ``angular_scales`` (K resolved), and ``meta`` has the variant's seven columns.
     """
     from tqdm.auto import tqdm
 
@@ -310,8 +353,10 @@ def extract(
         raise ValueError(f"{out} already exists; pass --overwrite to replace it.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}.")
+    invariance, angular_scales = check_option_invariance(invariance, angular_scales)
     src, size, channels = prepare_source(source, root, size, color, resize, note, max_pixels)
-    S = Scattering2D(J, size, L=L, max_order=max_order, backend=backend, threads=threads)
+    kw = {"invariance": invariance, "angular_scales": angular_scales}
+    S = Scattering2D(J, size, L=L, max_order=max_order, backend=backend, threads=threads, **kw)
     manifest = {
         "format": PARTS_FORMAT,
         "scatkit": __version__,
@@ -327,6 +372,7 @@ def extract(
             "color": color,
             "resize": resize,
             "batch_size": batch_size,
+            **invariance_params(S),
         },
     }
     parts = out.with_name(out.name + ".parts")

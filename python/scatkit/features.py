@@ -79,17 +79,22 @@ def deterministic_planner() -> Iterator[None]:
 
 
 # -- writing ----------------------------------------------------------------------------------
-def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """The settings two manifests disagree on, as 'J: store 2, this call 3; ...'."""
+def differences(old: dict[str, Any], new: dict[str, Any], where: str = "store") -> str:
+    """The settings two manifests disagree on, as 'J: store 2, this call 3; ...'.
+
+    ``where`` names the older side (the store, a partial run).
+    """
+    # Manifests of the translation scattering leave the invariance out (it was added later).
+    implied = {"invariance": "translation", "angular_scales": 0}
 
     def flat(m: dict[str, Any]) -> dict[str, Any]:
         # The channel meta table follows from the parameters; name those instead.
         out = {k: v for k, v in m.items() if k not in ("params", "meta", "meta_fields")}
-        return {**out, **m.get("params", {})}
+        return {**implied, **out, **m.get("params", {})}
 
     a, b = flat(old), flat(new)
     keys = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    return "; ".join(f"{k}: store {a.get(k)!r}, this call {b.get(k)!r}" for k in keys) or "format"
+    return "; ".join(f"{k}: {where} {a.get(k)!r}, this call {b.get(k)!r}" for k in keys) or "format"
 
 
 def create_store(
@@ -118,7 +123,7 @@ def create_store(
         if old != manifest:
             raise ValueError(
                 f"{path} was written with other scattering parameters or inputs "
-                f"({_differences(old, manifest)}); refusing to resume into it. Pass --restart "
+                f"({differences(old, manifest)}); refusing to resume into it. Pass --restart "
                 "to replace it, or choose another output."
             )
         return True
@@ -233,8 +238,10 @@ class FeatureStore:
     labels: Any  #: (n,) int64, -1 for items without a class
     paths: Any  #: (n,) item names (paths relative to the source folder)
     valid: Any  #: (n,) bool: False where the image could not be read
-    params: dict[str, Any]  #: J, L, max_order, size, color, resize, dtype, chunk
-    meta: np.ndarray  #: (C*K, 5) channel meta table (see META_FIELDS)
+    #: J, L, max_order, size, color, resize, dtype, chunk, channels; invariance and
+    #: angular_scales unless the store holds the translation scattering
+    params: dict[str, Any]
+    meta: np.ndarray  #: (C*K, 5) channel meta table, (C*K, 7) for the invariance variants
     meta_fields: tuple[str, ...]
     classes: list[str]
     complete: bool  #: every chunk written
@@ -242,6 +249,11 @@ class FeatureStore:
 
     def __len__(self) -> int:
         return int(self.features.shape[0])
+
+    @property
+    def invariance(self) -> str:
+        """The invariance variant the store holds ("translation" for stores without one)."""
+        return str(self.params.get("invariance", "translation"))
 
     def torch_dataset(self) -> StoreDataset:
         """A ``torch`` Dataset of (features, label) over the valid rows, read chunk-wise."""

@@ -108,3 +108,22 @@ def test_dask_array_scattering(client):
     np.testing.assert_allclose(lazy.compute(), S(x), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="S was built for 32x36"):
         scatkit.dask.scattering(da.zeros((2, 8, 8)), S)
+
+
+def test_invariance_reaches_the_workers(client, folder, tmp_path):
+    import dask.array as da
+    import scatkit.dask
+
+    r = extract(folder, tmp_path / "r.zarr", client, batch_size=20, invariance="roto-translation")
+    here = extract(folder, tmp_path / "h.zarr", batch_size=20, invariance="roto-translation")
+    st = features.open(r.output)
+    assert st.invariance == "roto-translation" and st.meta.shape == (len(st.meta), 7)
+    # Plans of this process may differ from the workers' by float32 rounding (wisdom).
+    here_features = features.open(here.output).features[:]
+    np.testing.assert_allclose(st.features[:], here_features, rtol=1e-5, atol=1e-6)
+
+    x = np.random.default_rng(1).random((6, 32, 32)).astype(np.float32)
+    S = Scattering2D(2, (32, 32), invariance="rotation")
+    lazy = scatkit.dask.scattering(da.from_array(x, chunks=(3, 32, 32)), S)
+    assert lazy.shape == (6, len(S), *S.out_spatial_shape)
+    np.testing.assert_allclose(lazy.compute(), S(x), rtol=1e-5, atol=1e-6)

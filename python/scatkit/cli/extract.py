@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..reference_invariance import INVARIANCES
 from ._common import CLIError, eprint
 from ._options import (
     add_max_pixels_option,
@@ -31,6 +32,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--J", type=int, default=2, help="number of scales (default 2)")
     p.add_argument("--L", type=int, default=8, help="number of angles (default 8)")
     p.add_argument("--order", type=int, default=2, choices=(1, 2), help="max order (default 2)")
+    p.add_argument(
+        "--invariance",
+        choices=INVARIANCES,
+        default="translation",
+        help="what the features are invariant to (docs/transform.md, section 7; default "
+        "translation)",
+    )
+    p.add_argument(
+        "--angular-scales",
+        type=int,
+        default=0,
+        metavar="K",
+        help="angular wavelets of the roto-translation variants (default 0: the variant's own)",
+    )
     p.add_argument(
         "--size",
         type=int,
@@ -85,6 +100,8 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
         "J": args.J,
         "L": args.L,
         "max_order": args.order,
+        "invariance": args.invariance,
+        "angular_scales": args.angular_scales,
         "size": parse_size(args.size),
         "resize": args.resize,
         "color": args.color,

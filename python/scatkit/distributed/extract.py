@@ -111,6 +111,8 @@ def extract(
     progress: Progress = False,
     log: Callable[[str], None] | None = None,
     max_pixels: int | None = None,
+    invariance: str = "translation",
+    angular_scales: int = 0,
 ) -> StoreResult:
     """Scattering features of every image of ``source`` into the Zarr store ``store``.
 
@@ -139,6 +141,11 @@ def extract(
         Receives notices (skipped files, resume, dashboard link).
     max_pixels : int, optional
         Folder images whose header declares more pixels are skipped before decoding.
+    invariance, angular_scales
+        As :func:`scatkit.extract.extract`; every worker's plan computes this variant. A store
+        of another variant is refused (or replaced with ``restart``). The store's attributes
+        record both (K resolved) unless the variant is "translation", and its ``meta`` is the
+        variant's table (seven columns).
 
     Returns
     -------
@@ -149,10 +156,19 @@ def extract(
         raise ValueError(f"--dtype must be float32 or float16, got {dtype!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}.")
-    src, size, channels = prepare_source(source, root, size, color, resize, note, max_pixels)
-    from ..scattering import META_FIELDS
+    from ..extract import check_option_invariance, invariance_params, meta_fields
 
-    plan = {"J": J, "shape": tuple(size), "L": L, "max_order": max_order, "backend": backend}
+    invariance, angular_scales = check_option_invariance(invariance, angular_scales)
+    src, size, channels = prepare_source(source, root, size, color, resize, note, max_pixels)
+    plan = {
+        "J": J,
+        "shape": tuple(size),
+        "L": L,
+        "max_order": max_order,
+        "backend": backend,
+        "invariance": invariance,
+        "angular_scales": angular_scales,
+    }
     threads = threads if threads is not None else (1 if client is not None else None)
     # This process's chunks use this plan: planned before any other, so its bits match
     # the workers'.
@@ -176,9 +192,10 @@ def extract(
             "dtype": dtype,
             "chunk": batch_size,
             "channels": channels,
+            **invariance_params(S),
         },
         "meta": S.meta_table().tolist(),
-        "meta_fields": list(META_FIELDS),
+        "meta_fields": list(meta_fields(S)),
     }
     store = Path(store).expanduser()
     resumed = features.create_store(
