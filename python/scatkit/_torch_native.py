@@ -41,9 +41,56 @@ def _build_cuda_plan(
     return plan, threading.Lock()
 
 
+def _build_invariant_plan(
+    M: int,
+    N: int,
+    J: int,
+    L: int,
+    max_order: int,
+    precision: str,
+    threads: int,
+    invariance: str,
+    angular_scales: int,
+) -> Any:
+    """A native CPU plan computing an invariance variant (docs/transform.md section 7)."""
+    return _core.Plan(
+        M,
+        N,
+        J,
+        L,
+        max_order,
+        precision=precision,
+        threads=threads,
+        device="cpu",
+        invariance=invariance,
+        angular_scales=angular_scales,
+    )
+
+
 # Bounded by the plans' memory rather than their number (see scatkit._plan_cache).
 _native_plan = PlanCache(_build_native_plan)
 _cuda_plan = PlanCache(_build_cuda_plan)
+_invariant_plan = PlanCache(_build_invariant_plan)
+
+
+def invariant_forward(
+    x: torch.Tensor,
+    J: int,
+    L: int,
+    max_order: int,
+    threads: int,
+    invariance: str,
+    angular_scales: int,
+) -> torch.Tensor:
+    """The variant's coefficients of a contiguous CPU batch (B, M, N) by the engine, without
+    gradients (the module uses it when no gradient is asked for)."""
+    B, M, N = x.shape
+    precision = "float32" if x.dtype == torch.float32 else "float64"
+    plan = _invariant_plan(M, N, J, L, max_order, precision, threads, invariance, angular_scales)
+    out = torch.empty((B, plan.num_channels, plan.out_rows, plan.out_cols), dtype=x.dtype)
+    if B:
+        plan.execute(x.detach().contiguous().numpy(), out.numpy())  # zero-copy views
+    return out
 
 
 # Traced by torch.compile as a constant: whether CUDA tensors can use the native engine.
@@ -55,6 +102,7 @@ def _cuda_engine_available() -> bool:
 def _clear_plans() -> None:
     _native_plan.cache_clear()
     _cuda_plan.cache_clear()
+    _invariant_plan.cache_clear()
 
 
 # Plans must be released before the extension module is torn down at interpreter exit.

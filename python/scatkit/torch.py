@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from . import _kymatio_compat as kc
-from . import _torch_fft, _torch_invariance
+from . import _torch_fft, _torch_invariance, _torch_native
 from ._invariance import META_FIELDS_INVARIANT, _averaging_matrix, check_invariance
 from ._torch_autograd import ScatteringFunction as _ScatteringFunction
 from ._torch_invariance import joint_index as _joint_index
@@ -280,6 +280,17 @@ class Scattering2D(kc.KymatioAttributes, nn.Module):
                 "use backend='auto' or 'torch'."
             )
 
+    def _engine_invariant(self, x: torch.Tensor) -> bool:
+        """Whether the engine's plan computes the variant: CPU input, no gradient asked for,
+        not under torch.compile (whose graphs take the differentiable torch.fft path)."""
+        return (
+            x.device.type == "cpu"
+            and not (torch.is_grad_enabled() and x.requires_grad)
+            and not self.pre_pad
+            and self._uses_engine(x.device)
+            and not torch.compiler.is_compiling()
+        )
+
     def _uses_engine(self, device: torch.device) -> bool:
         """Whether the forward pass on ``device`` runs the native engine (else torch.fft)."""
         if self.backend == "torch" or _core is None:
@@ -318,6 +329,12 @@ class Scattering2D(kc.KymatioAttributes, nn.Module):
     def _transform(self, x: torch.Tensor) -> torch.Tensor:
         lead = tuple(x.shape[:-2])
         x3 = x.reshape((-1,) + tuple(x.shape[-2:])).contiguous()
+        if self.invariance != "translation" and self._engine_invariant(x3):
+            out = _torch_native.invariant_forward(
+                x3, self.J, self.L, self.max_order, self.threads, self.invariance,
+                self.angular_scales,
+            )  # fmt: skip
+            return out.reshape(lead + (self.K,) + self.out_spatial_shape)
         filters = self._filters_for(x.dtype, x.device)
         if self.invariance.startswith("roto-translation"):
             out = _torch_invariance.roto_translation(

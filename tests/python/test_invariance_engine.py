@@ -128,3 +128,27 @@ def test_engine_joint_variant_ignores_rot90():
         change[invariance] = np.linalg.norm(a - b) / np.linalg.norm(a)
     assert change["translation"] > 0.05
     assert change["roto-translation"] < change["translation"] / 20
+
+
+def test_torch_module_runs_the_engine_without_gradients(monkeypatch):
+    torch = pytest.importorskip("torch")
+    import scatkit.torch as st
+    from scatkit import _torch_native
+
+    x = torch.from_numpy(_images((30, 26), 3))
+    calls = []
+    real = _torch_native.invariant_forward
+    monkeypatch.setattr(
+        _torch_native, "invariant_forward", lambda *a: calls.append(a[-2]) or real(*a)
+    )
+    for invariance in ROTO:
+        m = st.Scattering2D(2, (30, 26), L=6, invariance=invariance)
+        expected = ReferenceInvariantScattering2D(2, (30, 26), L=6, invariance=invariance)
+        ref = expected(x.numpy())
+        with torch.no_grad():
+            fast = m(x)
+        # With a gradient asked for, the differentiable torch.fft path runs instead.
+        slow = m(x.clone().requires_grad_(True))
+        np.testing.assert_allclose(fast.numpy(), ref, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(slow.detach().numpy(), ref, rtol=1e-10, atol=1e-14)
+    assert calls == list(ROTO)
