@@ -152,3 +152,16 @@ def test_torch_module_runs_the_engine_without_gradients(monkeypatch):
         np.testing.assert_allclose(fast.numpy(), ref, rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(slow.detach().numpy(), ref, rtol=1e-10, atol=1e-14)
     assert calls == list(ROTO)
+
+
+@pytest.mark.parametrize("invariance", ROTO)
+def test_one_image_shared_between_workers_is_bitwise_the_same(invariance):
+    # Fewer images than threads: the workers share an image by whole scales j1.
+    x = _images((64, 60), 1, seed=4)
+    outs = [
+        _run(_core.Plan(64, 60, 3, 8, 2, precision="float64", threads=t, invariance=invariance),
+             x, "float64")
+        for t in (1, 2, 4)
+    ]  # fmt: skip
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])

@@ -145,8 +145,7 @@ class CpuBackend final : public Backend {
     const T* x = static_cast<const T*>(in);
     T* y = static_cast<T*>(out);
     run(batch, [&](Workspace<T>* const* ws, ThreadPool* pool, int workers) {
-      // The roto-translation variants need every angle of a scale on one worker.
-      if (batch < static_cast<size_t>(workers) && !roto_) {
+      if (batch < static_cast<size_t>(workers)) {
         execute_split(x, y, batch, ws, pool, workers);
         return;
       }
@@ -350,26 +349,29 @@ class CpuBackend final : public Backend {
 
   // The whole transform of one image on one worker.
   void transform(const T* img, T* out, Workspace<T>& w) const {
-    const int J = s_.J, L = s_.L;
     order0(img, out, w);
-    for (int j1 = 0; j1 < J; ++j1) {
-      const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
-      const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1));
-      C<T>* half = w.V1h.data();
-      if (!filters_->first_order_spectra(j1)) {
-        bandpass(w.X.data(), 0, j1, nullptr, w, -1, out, static_cast<size_t>(1 + j1 * L));
-        continue;
-      }
-      bandpass(w.X.data(), 0, j1, half, w);
-      lowpass(half, hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
-      if (s_.max_order < 2 || j1 + 1 >= J) continue;
-      if (roto_) {
-        roto_second_order(j1, half, out, w);
-        continue;
-      }
-      for (int t1 = 0; t1 < L; ++t1)
-        second_order(j1, t1, half + static_cast<size_t>(t1) * hs1, out, w);
+    for (int j1 = 0; j1 < s_.J; ++j1) scale(w.X.data(), j1, out, w);
+  }
+
+  // First-order paths of scale j1 from the image's spectrum X, and the second order after them.
+  void scale(const C<T>* X, int j1, T* out, Workspace<T>& w) const {
+    const int J = s_.J, L = s_.L;
+    const long P1 = s_.rows_at(j1), Q1 = s_.cols_at(j1);
+    const size_t hs1 = static_cast<size_t>(P1 * (Q1 / 2 + 1));
+    C<T>* half = w.V1h.data();
+    if (!filters_->first_order_spectra(j1)) {
+      bandpass(X, 0, j1, nullptr, w, -1, out, static_cast<size_t>(1 + j1 * L));
+      return;
     }
+    bandpass(X, 0, j1, half, w);
+    lowpass(half, hs1, j1, L, out, static_cast<size_t>(1 + j1 * L), w);
+    if (s_.max_order < 2 || j1 + 1 >= J) return;
+    if (roto_) {
+      roto_second_order(j1, half, out, w);
+      return;
+    }
+    for (int t1 = 0; t1 < L; ++t1)
+      second_order(j1, t1, half + static_cast<size_t>(t1) * hs1, out, w);
   }
 
   // Every second-order path starting at first-order path (j1, t1), whose half spectrum is v1h.
@@ -426,14 +428,25 @@ class CpuBackend final : public Backend {
     }
   }
 
+  // The roto-translation variants share an image by whole scales j1 instead (all angles of a
+  // scale meet on one worker): fewer, unequal tasks, still several workers busy.
+  static void run_scale_job(void* ctx, int worker) {
+    SplitJob& job = *static_cast<SplitJob*>(ctx);
+    for (int j1 = job.next++; j1 < job.self->s_.J; j1 = job.next++)
+      job.self->scale(job.X, j1, job.out, *job.ws[worker]);
+  }
+
   void execute_split(const T* in, T* out, size_t batch, Workspace<T>* const* ws, ThreadPool* pool,
                      int workers) {
     const size_t in_stride = static_cast<size_t>(s_.M * s_.N);
-    const size_t out_stride = s_.K * static_cast<size_t>(s_.out_rows * s_.out_cols);
+    const size_t out_stride = out_channels_ * static_cast<size_t>(s_.out_rows * s_.out_cols);
     for (size_t i = 0; i < batch; ++i) {
       order0(in + i * in_stride, out + i * out_stride, *ws[0]);
       SplitJob job{this, ws[0]->X.data(), out + i * out_stride, ws, {0}};
-      dispatch(&CpuBackend::run_split_job, &job, pool, workers);
+      if (roto_)
+        dispatch(&CpuBackend::run_scale_job, &job, pool, std::min(workers, s_.J));
+      else
+        dispatch(&CpuBackend::run_split_job, &job, pool, workers);
     }
   }
 
