@@ -52,7 +52,8 @@ long allocations_during(Fn&& fn) {
 
 template <class T>
 void check_plan(scatkit::Precision precision, int threads,
-                scatkit::Invariance invariance = scatkit::Invariance::Translation) {
+                scatkit::Invariance invariance = scatkit::Invariance::Translation,
+                std::size_t batch = 3) {
   scatkit::Config cfg;
   cfg.invariance = invariance;
   cfg.rows = 30;
@@ -62,15 +63,15 @@ void check_plan(scatkit::Precision precision, int threads,
   cfg.precision = precision;
   cfg.threads = threads;
   scatkit::Plan plan(cfg);
-  const std::size_t batch = 3;
   std::vector<T> in(batch * cfg.rows * cfg.cols), out(batch * plan.out_size());
   for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<T>((i * 37 % 101) / 101.0);
   plan.execute(in.data(), out.data(), batch);  // warm-up: threads started, pages touched
   const long n = allocations_during([&] {
     for (int rep = 0; rep < 3; ++rep) plan.execute(in.data(), out.data(), batch);
   });
-  std::printf("Plan::execute %s threads=%d invariance=%d: %ld operator new calls in 3 runs\n",
-              sizeof(T) == 4 ? "float32" : "float64", threads, static_cast<int>(invariance), n);
+  std::printf(
+      "Plan::execute %s threads=%d invariance=%d batch=%zu: %ld operator new calls in 3 runs\n",
+      sizeof(T) == 4 ? "float32" : "float64", threads, static_cast<int>(invariance), batch, n);
   check(n == 0, "Plan::execute performs no allocation after warm-up");
 }
 }  // namespace
@@ -125,6 +126,7 @@ int main() {
     check_plan<float>(scatkit::Precision::Float32, 1, inv);
     check_plan<float>(scatkit::Precision::Float32, 2, inv);
     check_plan<double>(scatkit::Precision::Float64, 2, inv);
+    check_plan<float>(scatkit::Precision::Float32, 2, inv, 1);  // one image shared by workers
   }
 
   // The C API adds nothing on top: its error buffer is a fixed thread-local array.
