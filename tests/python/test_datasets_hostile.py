@@ -157,6 +157,43 @@ def test_header_parser_agrees_with_opencv(tmp_path, ext, shape):
     assert (header.height, header.width) == shape
 
 
+def _tiff_with_widths(widths, height=6):
+    """8-bit grey TIFF whose IFD repeats ImageWidth with each of widths; the strip holds the
+    first width's pixels (libtiff reads a repeated tag at its first entry)."""
+    w = widths[0]
+    entries = [(256, 3, v) for v in widths] + [(257, 3, height), (258, 3, 8), (259, 3, 1)]
+    entries += [(262, 3, 1), (273, 4, None), (277, 3, 1), (278, 3, height), (279, 4, w * height)]
+    strip = 8 + 2 + 12 * len(entries) + 4
+    out = b"II*\0" + struct.pack("<IH", 8, len(entries))
+    for tag, kind, value in entries:
+        value = strip if value is None else value
+        packed = struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", value)
+        out += struct.pack("<HHI", tag, kind, 1) + packed
+    return out + b"\0\0\0\0" + bytes(range(w * height))
+
+
+def test_repeated_tiff_size_tag_reads_as_the_decoder_does(tmp_path):
+    # Found by fuzz_images.py: a repeated ImageWidth entry made the header say 2 columns where
+    # OpenCV decoded 5 (so the size checks trusted a size the decoder did not use).
+    for widths in ((5, 2), (2, 5)):
+        data = _tiff_with_widths(widths)
+        assert read_header(data).width == widths[0]
+        path = tmp_path / f"repeat{widths[0]}.tif"
+        path.write_bytes(data)
+        assert datasets.read_image(path, grayscale=True).shape == (6, widths[0])
+
+
+def test_decoded_size_must_match_the_header(tmp_path, monkeypatch):
+    from scatkit.datasets import images
+
+    path = tmp_path / "a.png"
+    assert cv2.imwrite(str(path), RNG.integers(0, 256, (9, 13), dtype=np.uint8))
+    # A header that disagrees with the pixels.
+    monkeypatch.setattr(images, "read_header", lambda data: images.ImageHeader("PNG", 4, 30))
+    with pytest.raises(ValueError, match="declares 4x30 but it decodes to 13x9"):
+        images.read_image(path, grayscale=True)
+
+
 def test_folder_with_every_kind_of_bad_file(tmp_path, caplog):
     for cls in ("a", "b"):
         (tmp_path / cls).mkdir()

@@ -99,7 +99,8 @@ def _tiff(d: bytes) -> tuple[int, int]:
     for k in range(_u(e + "H", d, ifd)):
         entry = ifd + 2 + 12 * k
         tag, kind = _u(e + "H", d, entry), _u(e + "H", d, entry + 2)
-        if tag in (256, 257):
+        # A repeated tag counts at its first entry, as libtiff (OpenCV's decoder) reads it.
+        if tag in (256, 257) and tag not in found:
             found[tag] = _u(e + ("H" if kind == 3 else "I"), d, entry + 8)
     if len(found) < 2:
         raise ValueError("TIFF without ImageWidth/ImageLength tags (corrupt)")

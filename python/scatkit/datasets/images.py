@@ -161,11 +161,19 @@ def read_image(
     cv2 = cv2_module()
     size = check_size(size)
     check_resize(resize)
-    _, data = _read_checked(os.fspath(path), check_max_pixels(max_pixels), whole=True)
+    header, data = _read_checked(os.fspath(path), check_max_pixels(max_pixels), whole=True)
     flags = cv2.IMREAD_ANYDEPTH | (cv2.IMREAD_GRAYSCALE if grayscale else cv2.IMREAD_COLOR)
     img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if img is None:
         raise ValueError(f"cannot decode {path}: not an image OpenCV can read, or corrupt.")
+    # The size checks above trust the header: a file the decoder reads at another size is
+    # refused (EXIF orientation may swap the sides of a JPEG).
+    if img.shape[:2] not in ((header.height, header.width), (header.width, header.height)):
+        raise ValueError(
+            f"cannot decode {path}: its {header.format} header declares "
+            f"{header.width}x{header.height} but it decodes to {img.shape[1]}x{img.shape[0]} "
+            f"(corrupt or ambiguous file)."
+        )
     if size is not None:
         img = _fit(cv2, img, size, resize)
     try:
