@@ -183,6 +183,22 @@ def test_repeated_tiff_size_tag_reads_as_the_decoder_does(tmp_path):
         assert datasets.read_image(path, grayscale=True).shape == (6, widths[0])
 
 
+def test_png_chunk_longer_than_the_file_is_refused_before_decoding(tmp_path):
+    # Found by fuzz_images.py: 87 bytes whose last chunk declares 3,172,007,936 bytes made
+    # OpenCV allocate gigabytes and take seconds per call.
+    ok, buf = cv2.imencode(".png", RNG.integers(0, 256, (3, 3), dtype=np.uint8))
+    data = bytearray(buf.tobytes())
+    iend = data.rfind(b"IEND") - 4
+    data[iend : iend + 4] = (3_172_007_936).to_bytes(4, "big")
+    path = tmp_path / "huge_chunk.png"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="corrupt PNG .*declares 3172007936 bytes"):
+        datasets.read_image(path, grayscale=True)
+    path.write_bytes(bytes(data[: data.find(b"IDAT") + 6]))  # cut inside a chunk
+    with pytest.raises(ValueError, match="PNG"):
+        datasets.read_image(path, grayscale=True)
+
+
 def test_decoded_size_must_match_the_header(tmp_path, monkeypatch):
     from scatkit.datasets import images
 

@@ -60,6 +60,27 @@ def check_max_pixels(max_pixels: Any) -> int:
     return int(max_pixels)
 
 
+def _check_png_chunks(path: str, data: bytes) -> None:
+    """Every PNG chunk up to IEND must lie inside the file: OpenCV's decoder allocates a chunk's
+    declared length before reading it, so an 87-byte file declaring a 3 GB chunk would take
+    seconds and gigabytes (found by fuzz_images.py)."""
+    i = 8
+    while i < len(data):
+        if i + 8 > len(data):
+            raise ValueError(f"cannot decode {path}: truncated PNG (a chunk header is cut).")
+        n = int.from_bytes(data[i : i + 4], "big")
+        kind = data[i + 4 : i + 8]
+        if n > len(data) - i - 12:
+            raise ValueError(
+                f"cannot decode {path}: corrupt PNG (chunk {kind!r} declares {n} bytes, the "
+                f"file has {max(0, len(data) - i - 12)} left)."
+            )
+        if kind == b"IEND":
+            return
+        i += 12 + n
+    raise ValueError(f"cannot decode {path}: truncated PNG (no IEND chunk).")
+
+
 def _read_checked(path: str, max_pixels: int, whole: bool) -> tuple[ImageHeader, bytes]:
     """Header (and the bytes read) of ``path``; every failure is a ValueError naming it."""
     try:
@@ -99,6 +120,8 @@ def _read_checked(path: str, max_pixels: int, whole: bool) -> tuple[ImageHeader,
             f"{header.width}x{header.height} = {header.pixels} pixels, more than "
             f"max_pixels={max_pixels} (a decompression bomb, or raise max_pixels)."
         )
+    if whole and header.format == "PNG":
+        _check_png_chunks(path, data)
     return header, data
 
 
