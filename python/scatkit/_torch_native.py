@@ -14,7 +14,7 @@ import torch
 
 from ._plan_cache import PlanCache
 from ._validation import engine_geometry
-from .backends import cuda_execute, cuda_plan, cuda_status, current_stream
+from .backends import cuda_execute, cuda_plan, cuda_status, current_stream, native_plan
 
 try:
     from . import _core
@@ -53,18 +53,7 @@ def _build_invariant_plan(
     angular_scales: int,
 ) -> Any:
     """A native CPU plan computing an invariance variant (docs/transform.md section 7)."""
-    return _core.Plan(
-        M,
-        N,
-        J,
-        L,
-        max_order,
-        precision=precision,
-        threads=threads,
-        device="cpu",
-        invariance=invariance,
-        angular_scales=angular_scales,
-    )
+    return native_plan((M, N), J, L, max_order, precision, threads, invariance, angular_scales)
 
 
 # Bounded by the plans' memory rather than their number (see scatkit._plan_cache).

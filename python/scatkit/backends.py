@@ -211,6 +211,31 @@ def cuda_plan(
 Runner = Callable[[np.ndarray], np.ndarray]
 
 
+def native_plan(
+    shape: tuple[int, int],
+    J: int,
+    L: int,
+    max_order: int,
+    precision: str,
+    threads: int,
+    invariance: str = "translation",
+    angular_scales: int = 0,
+) -> Any:
+    """A CPU plan of the native engine (``scatkit._core.Plan``), any invariance variant."""
+    return _core.Plan(
+        shape[0],
+        shape[1],
+        J,
+        L,
+        max_order,
+        precision=precision,
+        threads=threads,
+        device="cpu",
+        invariance=invariance,
+        angular_scales=angular_scales,
+    )
+
+
 def make_runner(
     name: str,
     shape: tuple[int, int],
@@ -242,18 +267,7 @@ def make_runner(
         run = _cuda_runner(shape, J, L, max_order, dtype, precision, invariance)
         return run, run.plan.meta()  # type: ignore[attr-defined]
     if name == "native":
-        plan = _core.Plan(
-            shape[0],
-            shape[1],
-            J,
-            L,
-            max_order,
-            precision=precision,
-            threads=threads,
-            device="cpu",
-            invariance=invariance,
-            angular_scales=angular_scales,
-        )
+        plan = native_plan(shape, J, L, max_order, precision, threads, invariance, angular_scales)
 
         def run(x: np.ndarray) -> np.ndarray:
             out = np.empty((x.shape[0], plan.num_channels, plan.out_rows, plan.out_cols), dtype)

@@ -1,14 +1,14 @@
 """The training loop (:func:`fit`) and evaluation (:func:`evaluate`, :func:`predict_logits`).
 
+(reason: over 400 lines because fit's epoch loop, its resume logic and the DDP, augmentation and
+validation branches share local state; splitting them would pass a dozen values around.)
+
 The loop runs on the CPU or on CUDA when present, seeds everything it uses, follows a
 per-step learning-rate schedule, shows tqdm progress bars on a terminal (one line per
 epoch elsewhere, see :mod:`scatkit._progress`), logs per-epoch metrics to CSV and JSON,
 and saves checkpoints after every epoch that :func:`fit` resumes from exactly. With
 ``inputs="features"`` only a hybrid model's head runs, on scattering features precomputed
 by :func:`scatkit.training.cached_scattering`.
-
-(reason: over 400 lines because fit's epoch loop, its resume logic and the DDP, augmentation and
-validation branches share local state; splitting them would pass a dozen values around.)
 """
 
 from __future__ import annotations
