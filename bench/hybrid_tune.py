@@ -7,9 +7,9 @@ comma-separated spec of key=value pairs::
     python bench/hybrid_tune.py ds=mnist5k,n=100,model=scat-cnn,augment=affine,epochs=250
 
 Keys: ds, n, seed, model; model options width, dropout, J, L, max_order, norm, pool;
-TrainConfig options epochs, batch_size, lr, weight_decay, augment. ``--seeds 0 1 2``
-runs every spec once per seed (single-seed differences at n=100 are noise of about 2
-points). Results are appended as JSON lines to ``--out`` (default
+TrainConfig options epochs, batch_size, lr, weight_decay, augment, label_smoothing.
+``--seeds 0 1 2`` runs every spec once per seed (single-seed differences at n=100 are
+noise of about 2 points). Results are appended as JSON lines to ``--out`` (default
 bench/results/hybrid_tune.jsonl); ``--report`` prints mean, std and the per-seed
 figures of every spec in that file; RESULTS-hybrid.md lists the grid run.
 """
@@ -40,6 +40,7 @@ CONFIG_KEYS = {
     "lr": float,
     "weight_decay": float,
     "augment": str,
+    "label_smoothing": float,
 }
 
 

@@ -37,6 +37,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
     p.add_argument("--schedule", choices=("cosine", "step", "constant"), default="cosine")
     p.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=0.0,
+        help="mix this much of a uniform distribution into the training targets (default 0)",
+    )
+    p.add_argument(
         "--augment",
         choices=AUGMENTATIONS,
         default="auto",
@@ -105,6 +111,7 @@ def _train(args: argparse.Namespace, group: Any) -> int:
         lr=lr,
         optimizer=args.optimizer,
         schedule=args.schedule,
+        label_smoothing=args.label_smoothing,
         seed=args.seed,
         augment=args.augment,
         device=args.device,

@@ -23,6 +23,14 @@ def check_seed(seed: object) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
 
 
+def check_label_smoothing(value: object) -> None:
+    """Raise TypeError unless ``value`` is a real number, ValueError unless it is in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"label_smoothing must be a float in [0, 1), got {value!r}.")
+    if not 0.0 <= value < 1.0:  # NaN fails this too
+        raise ValueError(f"label_smoothing must be in [0, 1), got {value!r}.")
+
+
 @dataclass
 class TrainConfig:
     """Hyper-parameters of :func:`fit`.
@@ -43,7 +51,10 @@ class TrainConfig:
     ``eval_every`` epochs and after the last (None: about 20 times per run; the rows
     of other epochs hold None). ``progress`` is ``"auto"`` (the default: a bar per epoch
     on a terminal, otherwise one line per epoch on stderr), ``"always"`` or True (bars),
-    ``"never"`` or False (nothing).
+    ``"never"`` or False (nothing). ``label_smoothing`` in [0, 1) mixes that much of a
+    uniform distribution into the training targets (torch's ``cross_entropy``
+    ``label_smoothing``; the history's ``train_loss`` is that smoothed loss); evaluation
+    losses always use the plain labels.
     """
 
     epochs: int | None = None
@@ -63,6 +74,7 @@ class TrainConfig:
     progress: bool | str = "auto"
     eval_batch_size: int = 256
     eval_every: int | None = None
+    label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "step_epochs", "eval_batch_size", "eval_every"):
@@ -75,6 +87,7 @@ class TrainConfig:
         check_progress(self.progress)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+        check_label_smoothing(self.label_smoothing)
         for name, allowed in (
             ("optimizer", OPTIMIZERS),
             ("schedule", SCHEDULES),

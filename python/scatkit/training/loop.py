@@ -387,7 +387,7 @@ def _fit(
                 xb = augment(xb, cfg.augment, cfg.shift)
             xb, yb = xb.to(dev), yt[idx].to(dev)
             logits = train_module(xb)
-            loss = nn.functional.cross_entropy(logits, yb)
+            loss = nn.functional.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"training diverged (loss {loss.item()}) at epoch {epoch + 1}; "
