@@ -16,26 +16,27 @@
 #include <vector>
 
 #include "cuda_check.hpp"
+#include "cuda_ops.cuh"
 #include "cufft_plan.hpp"
 #include "kernels.cuh"
 #include "pipeline.hpp"
 #include "plugin/cuda_plugin_api.hpp"
 #include "rotation.hpp"
+#include "roto.hpp"
 
 namespace scatkit {
 namespace detail {
 namespace gpu {
 namespace {
 
-constexpr unsigned kThreads = 256;
-constexpr std::size_t kMaxBlocks = 65535;
 constexpr std::size_t kAlign = 256;
 // Automatic max_batch: at most this many images, using at most a quarter of the free device
 // memory and at most kAutoBudget bytes, so a plan never crowds out the framework it runs beside.
 constexpr std::size_t kAutoMaxBatch = 1024;
 constexpr std::size_t kAutoBudget = std::size_t{4} << 30;
-// Rotation plans: bytes of translation output one chunk may hold before its orbit average. Large
-// enough that chunks stay large for FFT batching, small beside the pipeline's own workspace.
+// Rotation and joint roto-translation plans: bytes of pipeline output (translation output, raw
+// layout) one chunk may hold before the pass that makes the final output. Large enough that
+// chunks stay large for FFT batching, small beside the pipeline's own workspace.
 constexpr std::size_t kRotationBudget = std::size_t{64} << 20;
 
 std::string mib(std::size_t bytes) {
@@ -43,80 +44,6 @@ std::string mib(std::size_t bytes) {
 }
 
 std::size_t round_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-
-// The Ops of Pipeline on the GPU: cuFFT plans sharing one work area, kernels on one stream.
-template <class T>
-class CudaOps {
- public:
-  using Fft = CufftPlan;
-
-  Fft plan_r2c(long n0, long n1, std::size_t batch) {
-    return make(n0, n1, batch, Cufft<T>::r2c_type);
-  }
-  Fft plan_c2r(long n0, long n1, std::size_t batch) {
-    return make(n0, n1, batch, Cufft<T>::c2r_type);
-  }
-  Fft plan_c2c_inverse(long n0, long n1, std::size_t batch) {
-    return make(n0, n1, batch, Cufft<T>::c2c_type);
-  }
-  void r2c(const Fft& p, T* in, Complex<T>* out) {
-    SCATKIT_CUFFT_CHECK(Cufft<T>::r2c(p.get(), in, out));
-  }
-  void c2r(const Fft& p, Complex<T>* in, T* out) {
-    SCATKIT_CUFFT_CHECK(Cufft<T>::c2r(p.get(), in, out));
-  }
-  void c2c_inverse(const Fft& p, Complex<T>* data) {
-    SCATKIT_CUFFT_CHECK(Cufft<T>::c2c_inverse(p.get(), data));
-  }
-  template <class Op>
-  void launch(std::size_t n, const Op& op) {
-    if (n == 0) return;
-    const std::size_t blocks = std::min((n + kThreads - 1) / kThreads, kMaxBlocks);
-    if (fits_32_bit(n))
-      for_each_index<<<static_cast<unsigned>(blocks), kThreads, 0, stream_>>>(
-          static_cast<unsigned>(n), op);
-    else
-      for_each_index<<<static_cast<unsigned>(blocks), kThreads, 0, stream_>>>(n, op);
-    SCATKIT_CUDA_CHECK(cudaGetLastError());
-  }
-
-  // Routes every plan and kernel to stream s.
-  void set_stream(cudaStream_t s) {
-    for (cufftHandle h : handles_) SCATKIT_CUFFT_CHECK(cufftSetStream(h, s));
-    stream_ = s;
-  }
-  // Largest work area any plan asked for.
-  std::size_t work_bytes() const { return work_; }
-  // Gives every plan the shared work area (plans run one after another on one stream).
-  void attach_work_area(void* area) {
-    for (cufftHandle h : handles_) SCATKIT_CUFFT_CHECK(cufftSetWorkArea(h, area));
-  }
-
- private:
-  Fft make(long n0, long n1, std::size_t batch, cufftType type) {
-    cufftHandle h = 0;
-    SCATKIT_CUFFT_CHECK(cufftCreate(&h));
-    Fft plan(h);
-    SCATKIT_CUFFT_CHECK(cufftSetAutoAllocation(h, 0));
-    long long n[2] = {n0, n1};
-    long long full[2] = {n0, n1};
-    long long half[2] = {n0, n1 / 2 + 1};
-    const bool real_in = type == Cufft<T>::r2c_type, real_out = type == Cufft<T>::c2r_type;
-    long long* inembed = real_out ? half : full;
-    long long* onembed = real_in ? half : full;
-    const long long idist = inembed[0] * inembed[1], odist = onembed[0] * onembed[1];
-    std::size_t work = 0;
-    SCATKIT_CUFFT_CHECK(cufftMakePlanMany64(h, 2, n, inembed, 1, idist, onembed, 1, odist, type,
-                                            static_cast<long long>(batch), &work));
-    work_ = std::max(work_, work);
-    handles_.push_back(h);
-    return plan;
-  }
-
-  cudaStream_t stream_ = nullptr;
-  std::vector<cufftHandle> handles_;
-  std::size_t work_ = 0;
-};
 
 // Type-erased engine behind the plugin's C table.
 class EngineBase {
@@ -131,34 +58,58 @@ template <class T>
 class Engine final : public EngineBase {
  public:
   Engine(const Config& cfg, const Schedule& s, const FilterBank& fb)
-      : dev_(cfg.device_id), s_(s), rotation_(cfg.invariance == Invariance::Rotation) {
+      : dev_(cfg.device_id),
+        s_(s),
+        rotation_(cfg.invariance == Invariance::Rotation),
+        roto_(make_roto_spec(cfg, s)),
+        staged_(rotation_ || (roto_.variant && roto_.joint)) {
     DeviceGuard guard(dev_);
-    const Layout layout = make_layout(s);
+    const Layout layout = make_layout(s, roto_);
     const std::size_t per_image = layout.bytes_per_image<T>();
     // cuFFT work areas are at most about one grid buffer per image; counted before planning so
     // an impossible max_batch fails with OutOfMemory instead of a cuFFT error.
     const std::size_t estimate = per_image + layout.G * sizeof(Complex<T>);
     std::size_t free_b = 0, total_b = 0;
     SCATKIT_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-    const std::size_t plain_img = s.K * static_cast<std::size_t>(s.out_rows * s.out_cols);
+    // Channels per image of the pipeline's output and of the plan's.
+    const std::size_t raw_ch = roto_.variant ? roto_.channels : s.K;
+    const std::size_t plain_img = raw_ch * static_cast<std::size_t>(s.out_rows * s.out_cols);
+    out_channels_ = raw_ch;
+    std::vector<std::uint32_t> table;
+    std::vector<double> taps;
     if (rotation_) {
-      rot_ = rotation_table(s);
-      // The translation buffer is made after planning; its most is kept out of the batch budget.
+      RotationTable rot = rotation_table(s);
+      out_channels_ = rot.channels;
+      table = std::move(rot.data);
+    } else if (staged_) {
+      RotoOutputTable rto = roto_output_table(roto_, s);
+      out_channels_ = rto.channels;
+      table = std::move(rto.data);
+      taps = std::move(rto.taps);
+    }
+    if (staged_) {
+      // The pipeline's output buffer is made after planning; its most is kept out of the batch
+      // budget.
       const std::size_t most = std::max(kRotationBudget, plain_img * sizeof(T));
-      free_b -= std::min(free_b, most + rot_.data.size() * sizeof(std::uint32_t));
+      free_b -= std::min(
+          free_b, most + table.size() * sizeof(std::uint32_t) + taps.size() * sizeof(double));
     }
     batch_ = choose_batch(cfg.max_batch, estimate, free_b);
 
-    pipe_ = std::make_unique<Pipeline<T, CudaOps<T>>>(s, fb, batch_, ops_);
+    pipe_ = std::make_unique<Pipeline<T, CudaOps<T>>>(s, fb, batch_, ops_, roto_);
     chunk_limit_ = batch_;
-    if (rotation_) {
-      // A planned chunk size, so each rotation chunk is one batched pipeline run.
-      chunk_limit_ = pipe_->next_chunk(rotation_chunk(s, sizeof(T), kRotationBudget, batch_));
+    if (staged_) {
+      // A planned chunk size, so each chunk is one batched pipeline run.
+      chunk_limit_ =
+          pipe_->next_chunk(rotation_chunk(s, raw_ch, sizeof(T), kRotationBudget, batch_));
       plain_ = DeviceBuffer(chunk_limit_ * plain_img * sizeof(T));
-      rot_table_ = DeviceBuffer(rot_.data.size() * sizeof(std::uint32_t));
-      SCATKIT_CUDA_CHECK(cudaMemcpy(rot_table_.get(), rot_.data.data(), rot_table_.bytes(),
-                                    cudaMemcpyHostToDevice));
-      std::vector<std::uint32_t>().swap(rot_.data);
+      rot_table_ = DeviceBuffer(table.size() * sizeof(std::uint32_t));
+      SCATKIT_CUDA_CHECK(
+          cudaMemcpy(rot_table_.get(), table.data(), rot_table_.bytes(), cudaMemcpyHostToDevice));
+      taps_ = DeviceBuffer(taps.size() * sizeof(double));
+      if (taps_.get())
+        SCATKIT_CUDA_CHECK(
+            cudaMemcpy(taps_.get(), taps.data(), taps_.bytes(), cudaMemcpyHostToDevice));
     }
 
     const std::vector<T>& filters = pipe_->host_filters();
@@ -185,6 +136,7 @@ class Engine final : public EngineBase {
     const std::size_t oG = take(b * layout.G * sizeof(Complex<T>));
     const std::size_t oV1 = take(b * layout.V1h * sizeof(Complex<T>));
     const std::size_t oV2 = take(b * layout.V2h * sizeof(Complex<T>));
+    const std::size_t oR = take(b * layout.R * sizeof(Complex<T>));
     ws_ = DeviceBuffer(at);
     char* base = static_cast<char*>(ws_.get());
     views_.U = reinterpret_cast<T*>(base + oU);
@@ -192,6 +144,7 @@ class Engine final : public EngineBase {
     views_.G = reinterpret_cast<Complex<T>*>(base + oG);
     views_.V1h = reinterpret_cast<Complex<T>*>(base + oV1);
     views_.V2h = reinterpret_cast<Complex<T>*>(base + oV2);
+    views_.R = reinterpret_cast<Complex<T>*>(base + oR);
     // Zeroed once so FFT-only runs never meet NaNs or denormals left by earlier allocations.
     SCATKIT_CUDA_CHECK(cudaMemset(ws_.get(), 0, ws_.bytes()));
     ops_.set_stream(nullptr);
@@ -212,6 +165,7 @@ class Engine final : public EngineBase {
       stage_out_ = DeviceBuffer();
       plain_ = DeviceBuffer();
       rot_table_ = DeviceBuffer();
+      taps_ = DeviceBuffer();
       done_.reset();
     } catch (...) {
       // Teardown after a device fault: nothing useful can be done with the error.
@@ -225,8 +179,7 @@ class Engine final : public EngineBase {
     cudaStream_t st = reinterpret_cast<cudaStream_t>(stream);
     const bool in_dev = on_device(in_v, "input"), out_dev = on_device(out_v, "output");
     const std::size_t in_img = static_cast<std::size_t>(s_.M * s_.N);
-    const std::size_t out_img =
-        (rotation_ ? rot_.channels : s_.K) * static_cast<std::size_t>(s_.out_rows * s_.out_cols);
+    const std::size_t out_img = out_channels_ * static_cast<std::size_t>(s_.out_rows * s_.out_cols);
     // Host arrays go through staging buffers made on first use: the explicit copying path.
     if (!in_dev && !stage_in_.get()) stage_in_ = DeviceBuffer(chunk_limit_ * in_img * sizeof(T));
     if (!out_dev && !stage_out_.get())
@@ -252,11 +205,15 @@ class Engine final : public EngineBase {
         src = static_cast<const T*>(stage_in_.get());
       }
       T* dev_dst = out_dev ? dst : static_cast<T*>(stage_out_.get());
-      if (rotation_) {
+      if (staged_) {
         T* plain = static_cast<T*>(plain_.get());
+        const std::uint32_t* table = static_cast<const std::uint32_t*>(rot_table_.get());
         pipe_->run_chunk(ops_, views_, filters, chan, src, plain, n);
-        rotation_average(ops_, s_, rot_.channels,
-                         static_cast<const std::uint32_t*>(rot_table_.get()), plain, dev_dst, n);
+        if (rotation_)
+          rotation_average(ops_, s_, out_channels_, table, plain, dev_dst, n);
+        else
+          roto_output(ops_, s_, roto_, out_channels_, table,
+                      static_cast<const double*>(taps_.get()), plain, dev_dst, n);
       } else {
         pipe_->run_chunk(ops_, views_, filters, chan, src, dev_dst, n);
       }
@@ -292,7 +249,7 @@ class Engine final : public EngineBase {
   std::size_t workspace_bytes() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return ws_.bytes() + work_.bytes() + filters_.bytes() + chan_.bytes() + stage_in_.bytes() +
-           stage_out_.bytes() + plain_.bytes() + rot_table_.bytes();
+           stage_out_.bytes() + plain_.bytes() + rot_table_.bytes() + taps_.bytes();
   }
 
  private:
@@ -335,13 +292,16 @@ class Engine final : public EngineBase {
   int dev_;
   Schedule s_;
   bool rotation_;
-  RotationTable rot_;  // channels only: its data lives in rot_table_ once uploaded
+  RotoSpec roto_;                 // roto-translation variants: the pipeline's raw layout
+  bool staged_;                   // a device pass turns the pipeline's output into the plan's
+  std::size_t out_channels_ = 0;  // channels per image of the plan's output
   std::size_t batch_ = 1;
-  std::size_t chunk_limit_ = 1;  // images per pipeline run: batch_, or less for rotation plans
+  std::size_t chunk_limit_ = 1;  // images per pipeline run: batch_, or less for staged plans
   CudaOps<T> ops_;
   std::unique_ptr<Pipeline<T, CudaOps<T>>> pipe_;
   DeviceBuffer ws_, work_, filters_, chan_, stage_in_, stage_out_;
-  DeviceBuffer plain_, rot_table_;  // rotation plans: translation output of a chunk, table
+  // Staged plans: the pipeline's output of a chunk, the final pass's table (and taps).
+  DeviceBuffer plain_, rot_table_, taps_;
   Views<T> views_{};
   std::unique_ptr<Event> done_;
   cudaStream_t stream_ = nullptr;
@@ -407,10 +367,6 @@ int api_create(const Config* cfg, const Schedule* s, const FilterBank* fb, void*
                std::size_t cap) {
   return guarded(msg, cap, [&] {
     *handle = nullptr;
-    if (cfg->invariance != Invariance::Translation && cfg->invariance != Invariance::Rotation)
-      throw InvalidArgument(
-          "the CUDA plugin computes invariance 'translation' and 'rotation' only; the "
-          "roto-translation variants need a plan with device CPU.");
     const std::string why = device_reason();
     if (!why.empty()) throw CudaError("cannot build a CUDA plan: " + why + ".");
     int count = 0;

@@ -111,6 +111,11 @@ struct Cufft<float> {
     complex_t* d = reinterpret_cast<complex_t*>(data);
     return cufftExecC2C(p, d, d, CUFFT_INVERSE);
   }
+  /// Forward complex transform, in place.
+  static cufftResult c2c_forward(cufftHandle p, Complex<float>* data) {
+    complex_t* d = reinterpret_cast<complex_t*>(data);
+    return cufftExecC2C(p, d, d, CUFFT_FORWARD);
+  }
 };
 
 /// Double-precision cuFFT types and executors.
@@ -132,6 +137,11 @@ struct Cufft<double> {
   static cufftResult c2c_inverse(cufftHandle p, Complex<double>* data) {
     complex_t* d = reinterpret_cast<complex_t*>(data);
     return cufftExecZ2Z(p, d, d, CUFFT_INVERSE);
+  }
+  /// Forward complex transform, in place.
+  static cufftResult c2c_forward(cufftHandle p, Complex<double>* data) {
+    complex_t* d = reinterpret_cast<complex_t*>(data);
+    return cufftExecZ2Z(p, d, d, CUFFT_FORWARD);
   }
 };
 

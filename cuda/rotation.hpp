@@ -95,12 +95,12 @@ void rotation_average(Ops& ops, const Schedule& s, std::size_t channels, const s
   ops.launch(n * channels * plane, RotationAverageOp<T>{plain, table, channels, s.K, plane, out});
 }
 
-/// Images per rotation chunk: the translation output of that many fits budget bytes (at least
-/// one image), at most max_images.
-inline std::size_t rotation_chunk(const Schedule& s, std::size_t value_bytes, std::size_t budget,
-                                  std::size_t max_images) {
+/// Images per chunk of a plan with a final device pass: the pipeline's output of that many
+/// (channels per image) fits budget bytes (at least one image), at most max_images.
+inline std::size_t rotation_chunk(const Schedule& s, std::size_t channels, std::size_t value_bytes,
+                                  std::size_t budget, std::size_t max_images) {
   const std::size_t per_image =
-      s.K * static_cast<std::size_t>(s.out_rows * s.out_cols) * value_bytes;
+      channels * static_cast<std::size_t>(s.out_rows * s.out_cols) * value_bytes;
   const std::size_t fit = per_image > 0 ? budget / per_image : max_images;
   return fit < 1 ? 1 : (fit < max_images ? fit : max_images);
 }

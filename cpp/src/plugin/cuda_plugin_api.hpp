@@ -14,8 +14,9 @@
 
 /// Bumped whenever ScatkitCudaPluginApi, the types it passes or what a call does with them
 /// change. 2: execute writes the channels of cfg.invariance ('rotation': the orbit average), so
-/// a plugin of ABI 1, which ignores it, would overrun the smaller output.
-#define SCATKIT_CUDA_PLUGIN_ABI 2
+/// a plugin of ABI 1, which ignores it, would overrun the smaller output. 3: create accepts the
+/// roto-translation variants (cfg.angular_scales included) and execute writes their output.
+#define SCATKIT_CUDA_PLUGIN_ABI 3
 /// The one symbol the plugin exports.
 #define SCATKIT_CUDA_PLUGIN_SYMBOL "scatkit_cuda_plugin_api"
 /// File name of the plugin, looked up next to the module that holds libscatkit.

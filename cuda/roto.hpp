@@ -1,0 +1,282 @@
+// The roto-translation variants (docs/transform.md sections 7.3 and 7.4) on the CUDA engine: the
+// elementwise passes of the angular stage that Pipeline runs between the complex second-layer
+// maps Y[j2, t1, t2] and the spatial low-pass, and the joint variant's final pass from the raw
+// layout to the output. The CPU engine's counterparts are cpu/roto_stage.hpp (angular stage) and
+// InvarianceStage (final pass); the plugin links nothing of libscatkit, so the raw layout and
+// the output table are rebuilt here from the Config, and tests/cuda/emulation_test.cpp checks
+// the result against the CPU plan.
+//
+// Angular buffers are angle-major, X[t * B + b] with B = images x L x pixels, so every gather,
+// filter and modulus pass reads and writes consecutive pixels and one strided batched FFT plan
+// covers a whole chunk.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels.cuh"
+#include "scatkit/detail/invariance.hpp"
+#include "scatkit/scattering2d.hpp"
+#include "schedule.hpp"
+
+namespace scatkit {
+namespace detail {
+namespace gpu {
+
+/// A roto-translation variant as the pipeline computes it: the CPU engine's raw layout (S0, the
+/// J L order-1 maps, then per pair j1 < j2 its (k, delta) or (t2, f, t1) block).
+struct RotoSpec {
+  bool variant = false;                ///< a roto-translation variant (else none of this applies)
+  bool joint = false;                  ///< the joint variant (else the separable one)
+  int K = 0;                           ///< angular scales, defaults resolved
+  int A = 0;                           ///< angle samples: 2L (joint) or L (separable)
+  int nf = 0;                          ///< angular filters: K + 1 (joint) or 2K + 1 (separable)
+  std::size_t channels = 0;            ///< raw channels per image
+  std::vector<std::size_t> pair_base;  ///< [j1 * J + j2]: first raw channel of the pair
+};
+
+/// The raw layout of cfg's roto-translation variant on s (an empty spec for other invariances).
+inline RotoSpec make_roto_spec(const Config& cfg, const Schedule& s) {
+  RotoSpec r;
+  const bool joint = cfg.invariance == Invariance::RotoTranslation;
+  if (!joint && cfg.invariance != Invariance::RotoTranslationSeparable) return r;
+  const int L = s.L, J = s.J;
+  r.variant = true;
+  r.joint = joint;
+  r.K = cfg.angular_scales > 0 ? cfg.angular_scales : (joint ? 3 : 2);
+  r.A = joint ? 2 * L : L;
+  r.nf = joint ? r.K + 1 : 2 * r.K + 1;
+  const std::size_t per_pair = static_cast<std::size_t>(joint ? r.nf * L : r.nf * L * L);
+  r.pair_base.assign(static_cast<std::size_t>(J * J), 0);
+  r.channels = 1 + static_cast<std::size_t>(J * L);
+  if (s.max_order < 2) return r;
+  for (int j1 = 0; j1 < J; ++j1)
+    for (int j2 = j1 + 1; j2 < J; ++j2) {
+      r.pair_base[static_cast<std::size_t>(j1 * J + j2)] = r.channels;
+      r.channels += per_pair;
+    }
+  return r;
+}
+
+/// Angular filters in precision T, [f][m], each divided by A: the 1/A of the unnormalised
+/// inverse FFT, folded in as on the CPU.
+template <class T>
+std::vector<T> angular_filters(const RotoSpec& r) {
+  std::vector<T> h(static_cast<std::size_t>(r.nf * r.A));
+  for (int f = 0; f < r.nf; ++f)
+    for (int m = 0; m < r.A; ++m)
+      h[static_cast<std::size_t>(f * r.A + m)] =
+          static_cast<T>(angular_filter(f, m, r.A, r.K) / r.A);
+  return h;
+}
+
+/// The angular sequences of one pair from its complex maps Y[(img * L + t1) * L + t2] (gs
+/// pixels each): joint, X[t][(img * L + delta) * gs + p] = a_delta[t] (t < 2L, joint_source);
+/// separable, X[t1][(img * L + t2) * gs + p] = Y[t1, t2].
+template <class T>
+struct RotoGatherOp {
+  const Complex<T>* Y;  ///< images x L x L maps of gs pixels
+  long gs;              ///< pixels per map
+  long L;               ///< angles
+  std::size_t B;        ///< sequences: images x L x gs
+  bool joint;           ///< joint variant
+  Complex<T>* X;        ///< A x B
+  /// Writes X[i] (I: unsigned or std::size_t).
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I t = i / static_cast<I>(B);
+    const I b = i - t * static_cast<I>(B);
+    const I g = b / static_cast<I>(gs);
+    const I p = b - g * static_cast<I>(gs);
+    const I img = g / static_cast<I>(L);
+    const int v = static_cast<int>(g - img * static_cast<I>(L));
+    int s = static_cast<int>(t), r = v;
+    bool conj = false;
+    if (joint) conj = joint_source(static_cast<int>(t), v, static_cast<int>(L), &s, &r);
+    const std::size_t map = (static_cast<std::size_t>(img) * static_cast<std::size_t>(L) +
+                             static_cast<std::size_t>(s)) *
+                                static_cast<std::size_t>(L) +
+                            static_cast<std::size_t>(r);
+    Complex<T> z = Y[map * static_cast<std::size_t>(gs) + static_cast<std::size_t>(p)];
+    if (conj) z.im = -z.im;
+    X[i] = z;
+  }
+};
+
+/// One angular filter applied to the spectra along the angle: Z[t * B + b] = X[...] * h[t].
+template <class T>
+struct AngularFilterOp {
+  const Complex<T>* X;  ///< A x B spectra
+  const T* h;           ///< A values of one filter
+  std::size_t B;        ///< sequences
+  Complex<T>* Z;        ///< A x B
+  /// Writes Z[i].
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const T f = h[i / static_cast<I>(B)];
+    Z[i] = Complex<T>{X[i].re * f, X[i].im * f};
+  }
+};
+
+/// Joint variant: M[b] = mean over the A angles of |Z[t * B + b]|, b = (img * L + delta) * gs + p.
+template <class T>
+struct MeanModulusOp {
+  const Complex<T>* Z;  ///< A x B
+  long A;               ///< angles
+  std::size_t B;        ///< sequences
+  T* M;                 ///< B real values: images x L maps
+  /// Writes M[i].
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    T acc = T(0);
+    for (long t = 0; t < A; ++t) acc += modulus(Z[static_cast<std::size_t>(t) * B + i]);
+    M[i] = acc * (T(1) / static_cast<T>(A));
+  }
+};
+
+/// Separable variant: M[((img * L + t2) * L + t1) * gs + p] = |Z[t1][(img * L + t2) * gs + p]|.
+template <class T>
+struct AngularModulusOp {
+  const Complex<T>* Z;  ///< L x B
+  long gs;              ///< pixels per map
+  long L;               ///< angles
+  std::size_t B;        ///< sequences
+  T* M;                 ///< images x L x L maps
+  /// Writes M[i].
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I g = i / static_cast<I>(gs);
+    const I p = i - g * static_cast<I>(gs);
+    const I it = g / static_cast<I>(L);
+    const I t1 = g - it * static_cast<I>(L);
+    const std::size_t b =
+        static_cast<std::size_t>(it) * static_cast<std::size_t>(gs) + static_cast<std::size_t>(p);
+    M[i] = modulus(Z[static_cast<std::size_t>(t1) * B + b]);
+  }
+};
+
+/// The joint variant's output from its raw layout: per output channel a kind and a source
+/// (kCopy: raw channel src; kMean: mean of the L channels from src; kWavelet: the (j1, k)
+/// channel from the L order-1 channels at src), in the channel order of
+/// invariant_channel_table(); taps are the L-tap responses g_k of InvarianceStage ([k][tau] re,
+/// then im).
+struct RotoOutputTable {
+  static constexpr std::uint32_t kCopy = 0, kMean = 1, kWavelet = 2;
+  std::size_t channels = 0;         ///< output channels
+  std::vector<std::uint32_t> data;  ///< (kind, src, k) per output channel
+  std::vector<double> taps;         ///< K x L real parts, then K x L imaginary parts
+};
+
+/// The output table of the joint variant r of cfg on s.
+inline RotoOutputTable roto_output_table(const RotoSpec& r, const Schedule& s) {
+  const int J = s.J, L = s.L, K = r.K, A = 2 * L;
+  RotoOutputTable out;
+  auto add = [&](std::uint32_t kind, std::size_t src, int k) {
+    out.data.push_back(kind);
+    out.data.push_back(static_cast<std::uint32_t>(src));
+    out.data.push_back(static_cast<std::uint32_t>(k));
+  };
+  add(RotoOutputTable::kCopy, 0, 0);
+  for (int j = 0; j < J; ++j) add(RotoOutputTable::kMean, 1 + static_cast<std::size_t>(j * L), 0);
+  if (s.max_order >= 2)
+    for (int j1 = 0; j1 < J; ++j1) {
+      for (int k = 0; k < K; ++k)
+        add(RotoOutputTable::kWavelet, 1 + static_cast<std::size_t>(j1 * L), k);
+      for (int j2 = j1 + 1; j2 < J; ++j2)
+        for (int d = 0; d < L; ++d)
+          for (int k = 0; k <= K; ++k)
+            add(RotoOutputTable::kCopy,
+                r.pair_base[static_cast<std::size_t>(j1 * J + j2)] +
+                    static_cast<std::size_t>(k * L + d),
+                0);
+    }
+  out.channels = out.data.size() / 3;
+  // c[t] = S1[t mod L] is L-periodic, so c (*) g_k needs only the L-tap g[tau] + g[tau + L].
+  const std::size_t KL = static_cast<std::size_t>(K * L);
+  out.taps.assign(2 * KL, 0.0);
+  const double two_pi = 6.283185307179586476925286766559;
+  for (int k = 0; k < K; ++k)
+    for (int tau = 0; tau < A; ++tau)
+      for (int m = 0; m < A; ++m) {
+        const double h = angular_filter(k, m, A, K) / A, ang = two_pi * m * tau / A;
+        out.taps[static_cast<std::size_t>(k * L + tau % L)] += h * std::cos(ang);
+        out.taps[KL + static_cast<std::size_t>(k * L + tau % L)] += h * std::sin(ang);
+      }
+  return out;
+}
+
+/// The (j1, k) value at one pixel: mean over t of |c (*) g_k|[t], c[t] = s1[t * plane] (the L
+/// order-1 maps of j1), in double as on the CPU.
+template <class T>
+SCATKIT_HD T angular_wavelet_at(const T* s1, std::size_t plane, const double* gr, const double* gi,
+                                int L) {
+  double acc = 0.0;
+  for (int t = 0; t < L; ++t) {
+    double re = 0.0, im = 0.0;
+    for (int tau = 0; tau < L; ++tau) {
+      const double c = static_cast<double>(s1[static_cast<std::size_t>((t - tau + L) % L) * plane]);
+      re += gr[tau] * c;
+      im += gi[tau] * c;
+    }
+#if defined(__CUDA_ARCH__)
+    acc += sqrt(re * re + im * im);
+#else
+    acc += std::sqrt(re * re + im * im);
+#endif
+  }
+  return static_cast<T>(acc / L);
+}
+
+/// One joint-variant output value per index: out (images x channels x plane) from raw (images x
+/// raw_channels x plane).
+template <class T>
+struct RotoOutputOp {
+  const T* raw;                ///< raw layout of the chunk
+  const std::uint32_t* table;  ///< RotoOutputTable::data where the op runs
+  const double* taps;          ///< RotoOutputTable::taps where the op runs
+  std::size_t channels;        ///< output channels per image
+  std::size_t raw_channels;    ///< raw channels per image
+  std::size_t plane;           ///< out_rows * out_cols
+  int L, K;                    ///< angles, angular scales
+  T* out;                      ///< output of the chunk
+  /// Writes out[i] (I: unsigned or std::size_t).
+  template <class I>
+  SCATKIT_HD void operator()(I i) const {
+    const I cells = static_cast<I>(plane);
+    const I g = i / cells;
+    const I p = i - g * cells;
+    const I img = g / static_cast<I>(channels);
+    const I c = g - img * static_cast<I>(channels);
+    const std::uint32_t kind = table[3 * c], src = table[3 * c + 1], k = table[3 * c + 2];
+    const T* in = raw + (static_cast<std::size_t>(img) * raw_channels + src) * plane +
+                  static_cast<std::size_t>(p);
+    if (kind == RotoOutputTable::kCopy) {
+      out[i] = in[0];
+    } else if (kind == RotoOutputTable::kMean) {
+      T sum = T(0);
+      for (int t = 0; t < L; ++t) sum += in[static_cast<std::size_t>(t) * plane];
+      out[i] = sum / static_cast<T>(L);
+    } else {
+      const std::size_t at = static_cast<std::size_t>(k) * static_cast<std::size_t>(L);
+      out[i] =
+          angular_wavelet_at(in, plane, taps + at, taps + static_cast<std::size_t>(K * L) + at, L);
+    }
+  }
+};
+
+/// The joint variant's output of n images from their raw layout; table and taps are copies of
+/// the RotoOutputTable's where ops runs.
+template <class T, class Ops>
+void roto_output(Ops& ops, const Schedule& s, const RotoSpec& r, std::size_t channels,
+                 const std::uint32_t* table, const double* taps, const T* raw, T* out,
+                 std::size_t n) {
+  const std::size_t plane = static_cast<std::size_t>(s.out_rows * s.out_cols);
+  ops.launch(n * channels * plane,
+             RotoOutputOp<T>{raw, table, taps, channels, r.channels, plane, s.L, r.K, out});
+}
+
+}  // namespace gpu
+}  // namespace detail
+}  // namespace scatkit
