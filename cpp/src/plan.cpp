@@ -69,11 +69,7 @@ Plan::Plan(const Config& cfg) : impl_(std::make_unique<Impl>()) {
   impl_->sched = detail::make_schedule(cfg);
   impl_->meta = impl_->sched.meta;
   if (cfg.invariance != Invariance::Translation && cfg.device == Device::CUDA) {
-    // The CUDA plugin runs the stage on the device itself; checked before any planning.
-    if (cfg.invariance != Invariance::Rotation)
-      throw InvalidArgument(
-          "the roto-translation variants are computed by CPU plans only for now; build the plan "
-          "with device CPU (invariance 'translation' and 'rotation' run on CUDA).");
+    // The CUDA plugin runs every variant's stage on the device itself.
     impl_->meta = detail::invariant_channel_table(cfg);
   } else if (cfg.invariance != Invariance::Translation) {
     // Built before the backend, so an unsupported variant fails before any FFT planning.

@@ -1,7 +1,7 @@
 """The invariance stage of the front ends (docs/transform.md section 7).
 
 The native engine computes every variant in its plan (``scatkit.Scattering2D`` hands it
-``invariance=`` on the "native" backend, and "rotation" on "cuda"). This stage serves the other
+``invariance=`` on the "native" and "cuda" backends). This stage serves the other
 backends: ``invariance="rotation"`` is an exact average of the translation channels, so it runs
 on any backend's output; the roto-translation variants need the complex second-layer maps before
 the modulus, so they run on the float64 NumPy reference (:mod:`scatkit.reference_invariance`).

@@ -184,6 +184,7 @@ def cuda_plan(
     device_id: int = 0,
     max_batch: int = 0,
     invariance: str = "translation",
+    angular_scales: int = 0,
 ) -> Any:
     """Build a CUDA plan (``scatkit._core.Plan``) on ``cuda:device_id``.
 
@@ -205,6 +206,7 @@ def cuda_plan(
         device_id=device_id,
         max_batch=max_batch,
         invariance=invariance,
+        angular_scales=angular_scales,
     )
 
 
@@ -251,20 +253,18 @@ def make_runner(
 
     Returns ``(run, meta)`` where ``run`` maps a C-contiguous (B, M, N) array of ``dtype`` to a
     (B, K, M', N') array of the same dtype. ``invariance`` (docs/transform.md section 7) is
-    computed by the engine's plan: every variant on "native", "translation" and "rotation" on
-    "cuda"; the "reference" backend takes only "translation" (the front ends run the variants
-    of the float64 reference themselves).
+    computed by the engine's plan: every variant on "native" and "cuda"; the "reference"
+    backend takes only "translation" (the front ends run the variants of the float64 reference
+    themselves).
     """
     precision = "float32" if dtype == np.float32 else "float64"
-    if invariance != "translation" and not (
-        name == "native" or (name == "cuda" and invariance == "rotation")
-    ):
+    if invariance != "translation" and name not in ("native", "cuda"):
         raise ValueError(
             f"backend {name!r} does not compute invariance={invariance!r} in its plan; use "
             f"backend 'native'."
         )
     if name == "cuda":
-        run = _cuda_runner(shape, J, L, max_order, dtype, precision, invariance)
+        run = _cuda_runner(shape, J, L, max_order, dtype, precision, invariance, angular_scales)
         return run, run.plan.meta()  # type: ignore[attr-defined]
     if name == "native":
         plan = native_plan(shape, J, L, max_order, precision, threads, invariance, angular_scales)
@@ -296,6 +296,7 @@ def _cuda_runner(
     dtype: np.dtype,
     precision: str,
     invariance: str = "translation",
+    angular_scales: int = 0,
 ) -> Runner:
     """Runner of the 'cuda' backend: CUDA arrays stay on their device (one plan per device,
     made on first use); NumPy arrays are copied to cuda:0 and back (the user asked for
@@ -308,7 +309,14 @@ def _cuda_runner(
             plan = plans.get(device_id)
             if plan is None:
                 plan = cuda_plan(
-                    shape, J, L, max_order, precision, device_id, invariance=invariance
+                    shape,
+                    J,
+                    L,
+                    max_order,
+                    precision,
+                    device_id,
+                    invariance=invariance,
+                    angular_scales=angular_scales,
                 )
                 plans[device_id] = plan
             return plan

@@ -104,11 +104,9 @@ class Scattering2D(kc.KymatioAttributes):
                 self.J, self.shape, self.L, self.max_order, invariance, angular_scales
             )
         self.invariance, self.angular_scales = invariance, angular_scales
-        # The engine's plan computes the variant itself on the CPU (every variant) and on CUDA
-        # ("rotation"); the "reference" backend's output goes through the Python stage.
-        self._engine_stage = self._stage is not None and (
-            self.backend == "native" or (self.backend == "cuda" and invariance == "rotation")
-        )
+        # The engine's plan computes every variant itself, on the CPU and on CUDA; the
+        # "reference" backend's output goes through the Python stage.
+        self._engine_stage = self._stage is not None and self.backend in ("native", "cuda")
         self._runners: dict[np.dtype, Any] = {}
         self._meta: np.ndarray | None = None
         # Build the float32 plan now, as Kymatio builds its filters at construction: errors
@@ -231,11 +229,6 @@ class Scattering2D(kc.KymatioAttributes):
                     f"got an array in CUDA memory but this Scattering2D uses backend "
                     f"{self.backend!r}; create it with backend='cuda' (or use "
                     f"scatkit.torch.Scattering2D for tensors)."
-                )
-            if self._stage is not None and not self._engine_stage:
-                raise ValueError(
-                    f"invariance={self.invariance!r} is computed on the CPU only for now; pass "
-                    f"a NumPy array (or use invariance 'translation' or 'rotation' on the GPU)."
                 )
             return cuda_call(self._runner, x, self.shape, self.K, self.out_spatial_shape)
         if hasattr(x, "__array__") or isinstance(x, (list, tuple)):

@@ -106,10 +106,44 @@ def test_fft_only_timing_runs_on_roto_plans(invariance):
     _core._fft_only(plan, 0)
 
 
-def test_roto_translation_needs_a_cpu_plan():
+def _cuda_plan_outcome(invariance: str) -> tuple[type, str] | None:
+    try:
+        _core.Plan(32, 32, 2, device="cuda", invariance=invariance)
+    except Exception as e:  # noqa: BLE001 - the outcome itself is under test
+        return type(e), str(e)
+    return None
+
+
+def test_roto_translation_cuda_plans_build_where_translation_ones_do():
+    # The CUDA plugin computes both variants: a CUDA plan of either builds wherever a
+    # translation plan builds, and otherwise fails with the same error (no device, no plugin).
+    want = _cuda_plan_outcome("translation")
     for invariance in ROTO:
-        with pytest.raises(ValueError, match="computed by CPU plans only"):
-            _core.Plan(32, 32, 2, device="cuda", invariance=invariance)
+        assert _cuda_plan_outcome(invariance) == want
+
+
+@pytest.mark.parametrize("invariance", ROTO)
+@pytest.mark.parametrize("precision", ["float32", "float64"])
+def test_roto_translation_cuda_matches_cpu(invariance, precision):
+    from scatkit.backends import cuda_status
+
+    ok, reason = cuda_status()
+    if not ok:
+        pytest.skip(f"CUDA backend unavailable: {reason}")
+    dtype = np.float32 if precision == "float32" else np.float64
+    x = np.random.default_rng(5).random((5, 40, 36)).astype(dtype)
+    outs = []
+    for device in ("cpu", "cuda"):
+        plan = _core.Plan(
+            40, 36, 3, 5, 2, precision=precision, device=device, max_batch=2,
+            invariance=invariance, angular_scales=2,
+        )  # fmt: skip
+        out = np.empty((5, plan.num_channels, plan.out_rows, plan.out_cols), dtype)
+        plan.execute(x, out)
+        outs.append(out)
+    scale = np.abs(outs[0]).max()
+    tol = 1e-5 if precision == "float32" else 1e-9
+    assert np.abs(outs[1] - outs[0]).max() <= tol * scale
 
 
 def test_engine_joint_variant_ignores_rot90():
