@@ -19,6 +19,19 @@ namespace gpu {
 /// launches use 32-bit indices whenever they fit.
 inline bool fits_32_bit(std::size_t n) { return n <= (std::size_t{1} << 31); }
 
+/// Flat index i of images x channels x plane values split into image, channel and cell.
+template <class I>
+struct ChannelIndex {
+  I img, c, p;  ///< image, channel, cell in the plane
+  /// Splits i (channels per image, plane cells per channel).
+  SCATKIT_HD ChannelIndex(I i, std::size_t channels, std::size_t plane) {
+    const I g = i / static_cast<I>(plane);
+    p = i - g * static_cast<I>(plane);
+    img = g / static_cast<I>(channels);
+    c = g - img * static_cast<I>(channels);
+  }
+};
+
 /// Reflect padding of a batch of M x N images onto P x Q grids.
 template <class T>
 struct PadOp {

@@ -75,14 +75,10 @@ struct RotationAverageOp {
   /// Writes out[i] (I: unsigned or std::size_t).
   template <class I>
   SCATKIT_HD void operator()(I i) const {
-    const I cells = static_cast<I>(plane);
-    const I g = i / cells;
-    const I p = i - g * cells;
-    const I img = g / static_cast<I>(channels);
-    const I c = g - img * static_cast<I>(channels);
-    const std::uint32_t from = table[c], to = table[c + 1];
-    out[i] = average_at(plain + static_cast<std::size_t>(img) * K * plane, table + from,
-                        static_cast<std::size_t>(to - from), plane, static_cast<std::size_t>(p));
+    const ChannelIndex<I> at(i, channels, plane);
+    const std::uint32_t from = table[at.c], to = table[at.c + 1];
+    out[i] = average_at(plain + static_cast<std::size_t>(at.img) * K * plane, table + from,
+                        static_cast<std::size_t>(to - from), plane, static_cast<std::size_t>(at.p));
   }
 };
 

@@ -88,10 +88,9 @@ struct RotoGatherOp {
   SCATKIT_HD void operator()(I i) const {
     const I t = i / static_cast<I>(B);
     const I b = i - t * static_cast<I>(B);
-    const I g = b / static_cast<I>(gs);
-    const I p = b - g * static_cast<I>(gs);
-    const I img = g / static_cast<I>(L);
-    const int v = static_cast<int>(g - img * static_cast<I>(L));
+    const ChannelIndex<I> at(b, static_cast<std::size_t>(L), static_cast<std::size_t>(gs));
+    const I img = at.img, p = at.p;
+    const int v = static_cast<int>(at.c);  // delta (joint) or t2 (separable)
     int s = static_cast<int>(t), r = v;
     bool conj = false;
     if (joint) conj = joint_source(static_cast<int>(t), v, static_cast<int>(L), &s, &r);
@@ -147,13 +146,11 @@ struct AngularModulusOp {
   /// Writes M[i].
   template <class I>
   SCATKIT_HD void operator()(I i) const {
-    const I g = i / static_cast<I>(gs);
-    const I p = i - g * static_cast<I>(gs);
-    const I it = g / static_cast<I>(L);
-    const I t1 = g - it * static_cast<I>(L);
-    const std::size_t b =
-        static_cast<std::size_t>(it) * static_cast<std::size_t>(gs) + static_cast<std::size_t>(p);
-    M[i] = modulus(Z[static_cast<std::size_t>(t1) * B + b]);
+    // i = ((img * L + t2) * L + t1) * gs + p: "image" img * L + t2, "channel" t1.
+    const ChannelIndex<I> at(i, static_cast<std::size_t>(L), static_cast<std::size_t>(gs));
+    const std::size_t b = static_cast<std::size_t>(at.img) * static_cast<std::size_t>(gs) +
+                          static_cast<std::size_t>(at.p);
+    M[i] = modulus(Z[static_cast<std::size_t>(at.c) * B + b]);
   }
 };
 
@@ -244,14 +241,11 @@ struct RotoOutputOp {
   /// Writes out[i] (I: unsigned or std::size_t).
   template <class I>
   SCATKIT_HD void operator()(I i) const {
-    const I cells = static_cast<I>(plane);
-    const I g = i / cells;
-    const I p = i - g * cells;
-    const I img = g / static_cast<I>(channels);
-    const I c = g - img * static_cast<I>(channels);
-    const std::uint32_t kind = table[3 * c], src = table[3 * c + 1], k = table[3 * c + 2];
-    const T* in = raw + (static_cast<std::size_t>(img) * raw_channels + src) * plane +
-                  static_cast<std::size_t>(p);
+    const ChannelIndex<I> at(i, channels, plane);
+    const std::uint32_t* row = table + 3 * static_cast<std::size_t>(at.c);
+    const std::uint32_t kind = row[0], src = row[1], k = row[2];
+    const T* in = raw + (static_cast<std::size_t>(at.img) * raw_channels + src) * plane +
+                  static_cast<std::size_t>(at.p);
     if (kind == RotoOutputTable::kCopy) {
       out[i] = in[0];
     } else if (kind == RotoOutputTable::kMean) {
