@@ -121,8 +121,7 @@ SCATKIT_API scatkit_status scatkit_config_init(scatkit_config* cfg);
 SCATKIT_API scatkit_status scatkit_plan_create(const scatkit_config* cfg, scatkit_plan** plan);
 
 /** Like scatkit_plan_create, with a scatkit_invariance and the number of angular wavelets of the
- *  roto-translation variants (0 = default). CPU plans compute every variant; CUDA plans compute
- *  TRANSLATION and ROTATION and refuse the roto-translation variants (INVALID_ARGUMENT). */
+ *  roto-translation variants (0 = default). CPU and CUDA plans compute every variant. */
 SCATKIT_API scatkit_status scatkit_plan_create_invariant(const scatkit_config* cfg, int invariance,
                                                          int angular_scales, scatkit_plan** plan);
 
