@@ -259,7 +259,7 @@ class Pipeline {
           ps.inv2[ju] = ops.plan_c2c_inverse(s.rows_at(j), s.cols_at(j), b * L * L);
           ps.r2c2[ju] = ops.plan_r2c(s.rows_at(j), s.cols_at(j), b * L * L);
         }
-        if (roto_pairs() && j >= 1) {
+        if (angular_ffts() && j >= 1) {
           const std::size_t vectors = b * L * static_cast<std::size_t>(s.rows_at(j) * s.cols_at(j));
           ps.angf[ju] = ops.plan_angular(roto.A, vectors, false);
           ps.angi[ju] = ops.plan_angular(roto.A, vectors, true);
@@ -345,9 +345,9 @@ class Pipeline {
         const std::size_t u2 = static_cast<std::size_t>(j2);
         ops.c2c_inverse(ps.inv2[u2], w.G);
         if (roto_pairs()) {
-          ops.c2c_forward(ps.angf[u2], w.R);
+          if (angular_ffts()) ops.c2c_forward(ps.angf[u2], w.R);
           for (int f = 0; f < roto_.nf; ++f) {
-            ops.c2c_inverse(ps.angi[u2], w.G);
+            if (angular_ffts()) ops.c2c_inverse(ps.angi[u2], w.G);
             ops.r2c(roto_.joint ? ps.r2c1[u2] : ps.r2c2[u2], w.U, w.V2h);
             ops.c2r(roto_.joint ? ps.c2rL : ps.c2rLL, w.G, w.U);
           }
@@ -412,6 +412,9 @@ class Pipeline {
 
   // Whether second-order pairs go through the angular stage.
   bool roto_pairs() const { return roto_.variant && layout_.second_order; }
+  // A one-point angular FFT (the separable variant with L = 1) is the identity: none is planned,
+  // so no FFT library has to accept that size.
+  bool angular_ffts() const { return roto_pairs() && roto_.A > 1; }
 
   // One pair (j1, j2) of a roto-translation variant (cpu/roto_pass.hpp): the complex maps
   // Y[t1, t2] in G, their angular sequences in R, forward FFT along the angle; then per angular
@@ -428,11 +431,11 @@ class Pipeline {
                                        1L << (j2 - j1), s_.rows_at(j2), s_.cols_at(j2), s_.L, w.G});
     ops.c2c_inverse(ps.inv2[u2], w.G);
     ops.launch(A * B, RotoGatherOp<T>{w.G, gs, s_.L, B, roto_.joint, w.R});
-    ops.c2c_forward(ps.angf[u2], w.R);
+    if (angular_ffts()) ops.c2c_forward(ps.angf[u2], w.R);
     for (int f = 0; f < roto_.nf; ++f) {
       const T* h = filters + fp_.angular + static_cast<std::size_t>(f) * A;
       ops.launch(A * B, AngularFilterOp<T>{w.R, h, B, w.G});
-      ops.c2c_inverse(ps.angi[u2], w.G);
+      if (angular_ffts()) ops.c2c_inverse(ps.angi[u2], w.G);
       const std::size_t at = cp_.roto[u1][u2];
       if (roto_.joint) {
         ops.launch(B, MeanModulusOp<T>{w.G, roto_.A, B, w.U});

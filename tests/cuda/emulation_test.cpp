@@ -391,6 +391,7 @@ int main() {
       roto({32, 24, 3, 4, 2, true, 4, 5}, sep, 2, 0),
       roto({24, 20, 2, 5, 1, true, 2, 3}, sep, 2, 0),   // first order only
       roto({17, 23, 1, 8, 2, false, 2, 3}, sep, 1, 0),  // J=1
+      roto({24, 20, 2, 1, 2, true, 2, 3}, sep, 2, 0),   // L=1: one-point angular axis
   };
   int failures = 0;
   for (const Case& c : cases) {
