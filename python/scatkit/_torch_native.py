@@ -24,12 +24,21 @@ except ImportError:  # pragma: no cover - the extension is part of every support
 
 # -- the native engine as a PyTorch custom operator ----------------------------------------------
 def _build_native_plan(
-    M: int, N: int, J: int, L: int, max_order: int, precision: str, threads: int
+    M: int,
+    N: int,
+    J: int,
+    L: int,
+    max_order: int,
+    precision: str,
+    threads: int,
+    invariance: str,
+    angular_scales: int,
 ) -> Any:
-    """A native plan shared by every module with this configuration. Python threads (e.g.
-    DataParallel replicas or data-loader threads sharing a module) may execute it at once:
-    the engine gives concurrent calls their own workspaces."""
-    return _core.Plan(M, N, J, L, max_order, precision=precision, threads=threads, device="cpu")
+    """A native CPU plan of any invariance variant (docs/transform.md section 7), shared by
+    every module with this configuration. Python threads (e.g. DataParallel replicas or
+    data-loader threads sharing a module) may execute it at once: the engine gives concurrent
+    calls their own workspaces."""
+    return native_plan((M, N), J, L, max_order, precision, threads, invariance, angular_scales)
 
 
 def _build_cuda_plan(
@@ -41,25 +50,9 @@ def _build_cuda_plan(
     return plan, threading.Lock()
 
 
-def _build_invariant_plan(
-    M: int,
-    N: int,
-    J: int,
-    L: int,
-    max_order: int,
-    precision: str,
-    threads: int,
-    invariance: str,
-    angular_scales: int,
-) -> Any:
-    """A native CPU plan computing an invariance variant (docs/transform.md section 7)."""
-    return native_plan((M, N), J, L, max_order, precision, threads, invariance, angular_scales)
-
-
 # Bounded by the plans' memory rather than their number (see scatkit._plan_cache).
 _native_plan = PlanCache(_build_native_plan)
 _cuda_plan = PlanCache(_build_cuda_plan)
-_invariant_plan = PlanCache(_build_invariant_plan)
 
 
 def invariant_forward(
@@ -75,7 +68,7 @@ def invariant_forward(
     gradients (the module uses it when no gradient is asked for)."""
     B, M, N = x.shape
     precision = "float32" if x.dtype == torch.float32 else "float64"
-    plan = _invariant_plan(M, N, J, L, max_order, precision, threads, invariance, angular_scales)
+    plan = _native_plan(M, N, J, L, max_order, precision, threads, invariance, angular_scales)
     out = torch.empty((B, plan.num_channels, plan.out_rows, plan.out_cols), dtype=x.dtype)
     if B:
         plan.execute(x.detach().contiguous().numpy(), out.numpy())  # zero-copy views
@@ -91,7 +84,6 @@ def _cuda_engine_available() -> bool:
 def _clear_plans() -> None:
     _native_plan.cache_clear()
     _cuda_plan.cache_clear()
-    _invariant_plan.cache_clear()
 
 
 # Plans must be released before the extension module is torn down at interpreter exit.
@@ -112,7 +104,7 @@ def _native_scattering(
 ) -> torch.Tensor:
     B, M, N = x.shape
     precision = "float32" if x.dtype == torch.float32 else "float64"
-    plan = _native_plan(M, N, J, L, max_order, precision, threads)
+    plan = _native_plan(M, N, J, L, max_order, precision, threads, "translation", 0)
     out = torch.empty(
         (B, plan.num_channels, plan.out_rows, plan.out_cols), dtype=x.dtype, device=x.device
     )
