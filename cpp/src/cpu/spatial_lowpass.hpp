@@ -76,7 +76,9 @@ inline bool split_separable(const std::vector<double>& f, long P, long Q, double
 ///    pass over a source row feeds kGroup accumulators per vector (register blocking).
 ///  - Pass 2 (columns): out = t Wb^T, in groups of one vector's worth of output columns (the
 ///    weights of an entry are one vector), for kGroup rows of t at a time; it reads t in place
-///    and writes out row by row, so neither pass transposes anything.
+///    and writes out row by row, so neither pass transposes anything. Fewer output columns than
+///    a vector (the small maps of 28x28 images) still take one vector per row, its extra lanes
+///    weighted zero and not stored.
 template <class T>
 struct SpatialLowpass {
   static constexpr int kGroup = 4;
@@ -91,9 +93,11 @@ struct SpatialLowpass {
   Axis rows, cols;
   long P = 0, Q = 0, orows = 0, ocols = 0;
 
-  /// Multiply-adds of one apply() (the zero weights of a group included).
+  /// Multiply-adds of one apply() (the zero weights of a group included; not the lanes that
+  /// pad a group of fewer columns than a vector, which cost no extra instructions).
   size_t multiply_adds() const {
-    return static_cast<size_t>(Q) * rows.w.size() + static_cast<size_t>(orows) * cols.w.size();
+    return static_cast<size_t>(Q) * rows.w.size() +
+           static_cast<size_t>(orows) * cols.src.size() * static_cast<size_t>(col_width(ocols));
   }
 
   size_t bytes() const {
@@ -119,7 +123,9 @@ struct SpatialLowpass {
     s.orows = orows;
     s.ocols = ocols;
     s.rows = make_axis(a, k, row_starts(orows), kGroup, orows, eps);
-    s.cols = make_axis(b, k, col_starts(ocols), col_width(ocols), ocols, eps);
+    // Column weights are stored a whole vector wide even for fewer output columns (zeros past
+    // them), so pass 2 always runs on vectors.
+    s.cols = make_axis(b, k, col_starts(ocols), kVec, ocols, eps);
     return s;
   }
 
@@ -178,7 +184,7 @@ struct SpatialLowpass {
   void columns_pass(const T* __restrict t, T* __restrict out) const {
     using V = Vec<T>;
     const Axis& ax = cols;
-    const int width = ax.width;
+    const bool narrow = ocols < kVec;  // one group, stored through `lanes`
     for (long i = 0; i < orows; i += kGroup) {
       const int lines = static_cast<int>(std::min<long>(kGroup, orows - i));
       // Rows past the end read the last row again (their sums are not stored).
@@ -187,24 +193,22 @@ struct SpatialLowpass {
       for (size_t g = 0; g < ax.start.size(); ++g) {
         const int e0 = ax.first[g], e1 = ax.first[g + 1];
         T* o = out + i * ocols + ax.start[g];
-        if (width == kVec) {
-          V a0 = {}, a1 = {}, a2 = {}, a3 = {};
-          for (int e = e0; e < e1; ++e) {
-            const V we = load_vec(ax.w.data() + static_cast<size_t>(e) * kVec);
-            const int y = ax.src[static_cast<size_t>(e)];
-            a0 += r[0][y] * we, a1 += r[1][y] * we, a2 += r[2][y] * we, a3 += r[3][y] * we;
-          }
-          const V a[kGroup] = {a0, a1, a2, a3};
-          for (int l = 0; l < lines; ++l) store_vec(o + l * ocols, a[l]);
-          continue;
+        V a0 = {}, a1 = {}, a2 = {}, a3 = {};
+        for (int e = e0; e < e1; ++e) {
+          const V we = load_vec(ax.w.data() + static_cast<size_t>(e) * kVec);
+          const int y = ax.src[static_cast<size_t>(e)];
+          a0 += r[0][y] * we, a1 += r[1][y] * we, a2 += r[2][y] * we, a3 += r[3][y] * we;
         }
-        for (int l = 0; l < lines; ++l)
-          for (int c = 0; c < width; ++c) {
-            T a = 0;
-            for (int e = e0; e < e1; ++e)
-              a += r[l][ax.src[static_cast<size_t>(e)]] * ax.w[static_cast<size_t>(e) * width + c];
-            o[l * ocols + c] = a;
+        const V a[kGroup] = {a0, a1, a2, a3};
+        for (int l = 0; l < lines; ++l) {
+          if (!narrow) {
+            store_vec(o + l * ocols, a[l]);
+            continue;
           }
+          T lanes[kVec];
+          store_vec(lanes, a[l]);
+          std::copy(lanes, lanes + ocols, o + l * ocols);
+        }
       }
     }
   }
