@@ -24,8 +24,8 @@ def test_non_number_is_a_type_error(value):
         TrainConfig(label_smoothing=value)
 
 
-def test_default_is_off_and_range_accepted():
-    assert TrainConfig().label_smoothing == 0.0
+def test_default_and_range_accepted():
+    assert TrainConfig().label_smoothing == 0.1
     for value in (0, 0.0, 0.1, 0.999):
         assert TrainConfig(label_smoothing=value).label_smoothing == value
 
@@ -66,7 +66,7 @@ def test_training_loss_is_torch_smoothed_cross_entropy():
 def test_cli_flag_reaches_the_config(monkeypatch, tmp_path):
     args = cli.build_parser().parse_args(["train", "--label-smoothing", "0.1"])
     assert args.label_smoothing == 0.1
-    assert cli.build_parser().parse_args(["train"]).label_smoothing == 0.0
+    assert cli.build_parser().parse_args(["train"]).label_smoothing is None
 
     seen = {}
 

@@ -39,8 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--label-smoothing",
         type=float,
-        default=0.0,
-        help="mix this much of a uniform distribution into the training targets (default 0)",
+        default=None,
+        help="mix this much of a uniform distribution into the training targets (default "
+        "TrainConfig's, 0.1; 0 for plain cross-entropy)",
     )
     p.add_argument(
         "--augment",
@@ -111,7 +112,9 @@ def _train(args: argparse.Namespace, group: Any) -> int:
         lr=lr,
         optimizer=args.optimizer,
         schedule=args.schedule,
-        label_smoothing=args.label_smoothing,
+        label_smoothing=(
+            TrainConfig.label_smoothing if args.label_smoothing is None else args.label_smoothing
+        ),
         seed=args.seed,
         augment=args.augment,
         device=args.device,
