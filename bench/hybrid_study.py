@@ -129,7 +129,17 @@ def describe(run: dict[str, Any]) -> str:
         cfg["augment"] = auto_augment(shape, run["n"])
     if cfg["shift"] is None:
         cfg["shift"] = auto_shift(cfg["augment"], shape)
-    keep = ("epochs", "batch_size", "lr", "optimizer", "weight_decay", "schedule", "augment")
+    cfg.setdefault("label_smoothing", 0.0)  # runs from before the option trained without it
+    keep = (
+        "epochs",
+        "batch_size",
+        "lr",
+        "optimizer",
+        "weight_decay",
+        "schedule",
+        "augment",
+        "label_smoothing",
+    )
     conf = ", ".join(f"{k}={cfg[k]}" for k in (*keep, "shift"))
     layers = [ln.strip() for ln in st.get("head", "").splitlines() if "Conv2d" in ln]
     body = "; ".join(ln.split(": ", 1)[-1].split(", kernel")[0] + ")" for ln in layers)
