@@ -61,7 +61,7 @@ class Engine final : public EngineBase {
       : dev_(cfg.device_id),
         s_(s),
         rotation_(cfg.invariance == Invariance::Rotation),
-        roto_(make_roto_spec(cfg, s)),
+        roto_(make_roto_spec(cfg)),
         staged_(rotation_ || (roto_.variant && roto_.joint)) {
     DeviceGuard guard(dev_);
     const Layout layout = make_layout(s, roto_);

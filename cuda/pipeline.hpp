@@ -116,7 +116,7 @@ std::vector<T> pack_filters(const Schedule& s, const FilterBank& fb, FilterPack&
     pack.phi[static_cast<std::size_t>(r)] = size;
     size += grid(r);
   }
-  const std::vector<T> angular = roto.variant ? angular_filters<T>(roto) : std::vector<T>();
+  const std::vector<T> angular = roto.variant ? angular_filter_table<T>(roto) : std::vector<T>();
   pack.angular = size;
   size += angular.size();
   pack.size = size;

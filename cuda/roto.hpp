@@ -11,7 +11,6 @@
 // covers a whole chunk.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -25,51 +24,21 @@ namespace scatkit {
 namespace detail {
 namespace gpu {
 
-/// A roto-translation variant as the pipeline computes it: the CPU engine's raw layout (S0, the
-/// J L order-1 maps, then per pair j1 < j2 its (k, delta) or (t2, f, t1) block).
-struct RotoSpec {
-  bool variant = false;                ///< a roto-translation variant (else none of this applies)
-  bool joint = false;                  ///< the joint variant (else the separable one)
-  int K = 0;                           ///< angular scales, defaults resolved
-  int A = 0;                           ///< angle samples: 2L (joint) or L (separable)
-  int nf = 0;                          ///< angular filters: K + 1 (joint) or 2K + 1 (separable)
-  std::size_t channels = 0;            ///< raw channels per image
-  std::vector<std::size_t> pair_base;  ///< [j1 * J + j2]: first raw channel of the pair
+/// A roto-translation variant as the pipeline computes it: the engines' raw layout (S0, the J L
+/// order-1 maps, then per pair j1 < j2 its (k, delta) or (t2, f, t1) block).
+struct RotoSpec : RawLayout {
+  bool variant = false;  ///< a roto-translation variant (else none of this applies)
 };
 
-/// The raw layout of cfg's roto-translation variant on s (an empty spec for other invariances).
-inline RotoSpec make_roto_spec(const Config& cfg, const Schedule& s) {
+/// The raw layout of cfg's roto-translation variant (an empty spec for other invariances).
+inline RotoSpec make_roto_spec(const Config& cfg) {
   RotoSpec r;
-  const bool joint = cfg.invariance == Invariance::RotoTranslation;
-  if (!joint && cfg.invariance != Invariance::RotoTranslationSeparable) return r;
-  const int L = s.L, J = s.J;
+  if (cfg.invariance != Invariance::RotoTranslation &&
+      cfg.invariance != Invariance::RotoTranslationSeparable)
+    return r;
+  static_cast<RawLayout&>(r) = RawLayout(cfg);
   r.variant = true;
-  r.joint = joint;
-  r.K = cfg.angular_scales > 0 ? cfg.angular_scales : (joint ? 3 : 2);
-  r.A = joint ? 2 * L : L;
-  r.nf = joint ? r.K + 1 : 2 * r.K + 1;
-  const std::size_t per_pair = static_cast<std::size_t>(joint ? r.nf * L : r.nf * L * L);
-  r.pair_base.assign(static_cast<std::size_t>(J * J), 0);
-  r.channels = 1 + static_cast<std::size_t>(J * L);
-  if (s.max_order < 2) return r;
-  for (int j1 = 0; j1 < J; ++j1)
-    for (int j2 = j1 + 1; j2 < J; ++j2) {
-      r.pair_base[static_cast<std::size_t>(j1 * J + j2)] = r.channels;
-      r.channels += per_pair;
-    }
   return r;
-}
-
-/// Angular filters in precision T, [f][m], each divided by A: the 1/A of the unnormalised
-/// inverse FFT, folded in as on the CPU.
-template <class T>
-std::vector<T> angular_filters(const RotoSpec& r) {
-  std::vector<T> h(static_cast<std::size_t>(r.nf * r.A));
-  for (int f = 0; f < r.nf; ++f)
-    for (int m = 0; m < r.A; ++m)
-      h[static_cast<std::size_t>(f * r.A + m)] =
-          static_cast<T>(angular_filter(f, m, r.A, r.K) / r.A);
-  return h;
 }
 
 /// The angular sequences of one pair from its complex maps Y[(img * L + t1) * L + t2] (gs
@@ -168,7 +137,7 @@ struct RotoOutputTable {
 
 /// The output table of the joint variant r of cfg on s.
 inline RotoOutputTable roto_output_table(const RotoSpec& r, const Schedule& s) {
-  const int J = s.J, L = s.L, K = r.K, A = 2 * L;
+  const int J = s.J, L = s.L, K = r.K;
   RotoOutputTable out;
   auto add = [&](std::uint32_t kind, std::size_t src, int k) {
     out.data.push_back(kind);
@@ -190,40 +159,11 @@ inline RotoOutputTable roto_output_table(const RotoSpec& r, const Schedule& s) {
                 0);
     }
   out.channels = out.data.size() / 3;
-  // c[t] = S1[t mod L] is L-periodic, so c (*) g_k needs only the L-tap g[tau] + g[tau + L].
-  const std::size_t KL = static_cast<std::size_t>(K * L);
-  out.taps.assign(2 * KL, 0.0);
-  const double two_pi = 6.283185307179586476925286766559;
-  for (int k = 0; k < K; ++k)
-    for (int tau = 0; tau < A; ++tau)
-      for (int m = 0; m < A; ++m) {
-        const double h = angular_filter(k, m, A, K) / A, ang = two_pi * m * tau / A;
-        out.taps[static_cast<std::size_t>(k * L + tau % L)] += h * std::cos(ang);
-        out.taps[KL + static_cast<std::size_t>(k * L + tau % L)] += h * std::sin(ang);
-      }
+  std::vector<double> re, im;
+  periodic_wavelet_taps(K, L, &re, &im);
+  out.taps = re;
+  out.taps.insert(out.taps.end(), im.begin(), im.end());
   return out;
-}
-
-/// The (j1, k) value at one pixel: mean over t of |c (*) g_k|[t], c[t] = s1[t * plane] (the L
-/// order-1 maps of j1), in double as on the CPU.
-template <class T>
-SCATKIT_HD T angular_wavelet_at(const T* s1, std::size_t plane, const double* gr, const double* gi,
-                                int L) {
-  double acc = 0.0;
-  for (int t = 0; t < L; ++t) {
-    double re = 0.0, im = 0.0;
-    for (int tau = 0; tau < L; ++tau) {
-      const double c = static_cast<double>(s1[static_cast<std::size_t>((t - tau + L) % L) * plane]);
-      re += gr[tau] * c;
-      im += gi[tau] * c;
-    }
-#if defined(__CUDA_ARCH__)
-    acc += sqrt(re * re + im * im);
-#else
-    acc += std::sqrt(re * re + im * im);
-#endif
-  }
-  return static_cast<T>(acc / L);
 }
 
 /// One joint-variant output value per index: out (images x channels x plane) from raw (images x

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <string>
 #include <tuple>
 
 #include "scatkit/detail/invariance.hpp"
@@ -21,17 +22,6 @@ ChannelMeta row(int order, int j1, int t1, int j2, int t2, int delta, int k) {
 constexpr std::size_t kChunkValues = std::size_t{1} << 22;
 constexpr std::size_t kMaxChunk = 64;
 }  // namespace
-
-int angular_scales(const Config& cfg) {
-  switch (cfg.invariance) {
-    case Invariance::RotoTranslation:
-      return cfg.angular_scales > 0 ? cfg.angular_scales : 3;
-    case Invariance::RotoTranslationSeparable:
-      return cfg.angular_scales > 0 ? cfg.angular_scales : 2;
-    default:
-      return 0;
-  }
-}
 
 std::vector<ChannelMeta> invariant_channel_table(const Config& cfg) {
   const int J = cfg.J, L = cfg.L, K = angular_scales(cfg);
@@ -75,23 +65,6 @@ std::vector<ChannelMeta> invariant_channel_table(const Config& cfg) {
   return m;
 }
 
-RawLayout::RawLayout(const Config& cfg)
-    : J(cfg.J),
-      L(cfg.L),
-      K(angular_scales(cfg)),
-      joint(cfg.invariance == Invariance::RotoTranslation) {
-  const std::size_t per_pair =
-      joint ? static_cast<std::size_t>((K + 1) * L) : static_cast<std::size_t>((2 * K + 1) * L * L);
-  pair_base.assign(static_cast<std::size_t>(J * J), 0);
-  channels = 1 + static_cast<std::size_t>(J * L);
-  if (cfg.max_order < 2) return;
-  for (int j1 = 0; j1 < J; ++j1)
-    for (int j2 = j1 + 1; j2 < J; ++j2) {
-      pair_base[static_cast<std::size_t>(j1 * J + j2)] = channels;
-      channels += per_pair;
-    }
-}
-
 InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
     : meta_(invariant_channel_table(cfg)),
       plain_channels_(s.K),
@@ -101,19 +74,7 @@ InvarianceStage::InvarianceStage(const Config& cfg, const Schedule& s)
     raw_.emplace(cfg);
     plain_channels_ = raw_->channels;
     passthrough_ = !raw_->joint;
-    // c[t] = S1[t mod L] is L-periodic, so c (*) g is too, with the L-tap response
-    // g[tau] + g[tau + L]: the (j1, k) channels need L x L products per pixel, not 2L x 2L.
-    const int L = cfg.L, A = 2 * L, K = raw_->K;
-    g_re_.assign(static_cast<std::size_t>(K * L), 0.0);
-    g_im_.assign(static_cast<std::size_t>(K * L), 0.0);
-    const double two_pi = 6.283185307179586476925286766559;
-    for (int k = 0; k < K; ++k)
-      for (int tau = 0; tau < A; ++tau)
-        for (int m = 0; m < A; ++m) {
-          const double h = angular_filter(k, m, A, K) / A, ang = two_pi * m * tau / A;
-          g_re_[static_cast<std::size_t>(k * L + tau % L)] += h * std::cos(ang);
-          g_im_[static_cast<std::size_t>(k * L + tau % L)] += h * std::sin(ang);
-        }
+    periodic_wavelet_taps(raw_->K, cfg.L, &g_re_, &g_im_);
   } else if (cfg.invariance != Invariance::Rotation) {
     throw InvalidArgument("the invariance stage has nothing to do for invariance 'translation'.");
   }
@@ -166,20 +127,7 @@ void InvarianceStage::run_joint(const T* raw, T* out, std::size_t batch) const {
       for (int k = 0; k < K; ++k, dst += P) {
         const double* gr = g_re_.data() + k * L;
         const double* gi = g_im_.data() + k * L;
-        for (std::size_t p = 0; p < P; ++p) {
-          double acc = 0.0;
-          for (int t = 0; t < L; ++t) {
-            double re = 0.0, im = 0.0;
-            for (int tau = 0; tau < L; ++tau) {
-              const double c =
-                  static_cast<double>(s1[static_cast<std::size_t>((t - tau + L) % L) * P + p]);
-              re += gr[tau] * c;
-              im += gi[tau] * c;
-            }
-            acc += std::sqrt(re * re + im * im);
-          }
-          dst[p] = static_cast<T>(acc / L);
-        }
+        for (std::size_t p = 0; p < P; ++p) dst[p] = angular_wavelet_at(s1 + p, P, gr, gi, L);
       }
       // (j1, j2, delta, k): raw (k, delta) blocks reordered to (delta, k).
       for (int j2 = j1 + 1; j2 < J; ++j2)
@@ -219,6 +167,29 @@ void InvarianceStage::apply(const double* plain, double* out, std::size_t batch)
 }  // namespace scatkit
 
 namespace scatkit {
+
+const char* invariance_name(Invariance inv) {
+  switch (inv) {
+    case Invariance::Rotation:
+      return "rotation";
+    case Invariance::RotoTranslation:
+      return "roto-translation";
+    case Invariance::RotoTranslationSeparable:
+      return "roto-translation-separable";
+    default:
+      return "translation";
+  }
+}
+
+Invariance parse_invariance(const std::string& name) {
+  for (Invariance inv : {Invariance::Translation, Invariance::Rotation, Invariance::RotoTranslation,
+                         Invariance::RotoTranslationSeparable})
+    if (name == invariance_name(inv)) return inv;
+  throw InvalidArgument(
+      "invariance must be one of 'translation', 'rotation', 'roto-translation', "
+      "'roto-translation-separable', got '" +
+      name + "'.");
+}
 
 std::size_t num_channels(const Config& cfg) {
   const std::size_t J = static_cast<std::size_t>(cfg.J), L = static_cast<std::size_t>(cfg.L);

@@ -8,32 +8,15 @@
 #include <optional>
 #include <vector>
 
+#include "scatkit/detail/invariance.hpp"
 #include "scatkit/scattering2d.hpp"
 #include "schedule.hpp"
 
 namespace scatkit {
 namespace detail {
 
-/// K of the roto-translation variants with defaults resolved (3 joint, 2 separable), else 0.
-int angular_scales(const Config& cfg);
-
 /// Channel table of cfg's variant, in output order (section 7; Translation: the SPEC's).
 std::vector<ChannelMeta> invariant_channel_table(const Config& cfg);
-
-/// Where the CPU backend writes a roto-translation variant's channels for the stage (the raw
-/// layout): S0, the J L order-1 maps, then each pair j1 < j2 in order with its block of
-/// second-order maps, (k, delta) for the joint variant ((K + 1) x L) and (t2, f, t1) for the
-/// separable one ((2K + 1) x L x L, already the output's order).
-struct RawLayout {
-  explicit RawLayout(const Config& cfg);
-  int J = 0, L = 0, K = 0;
-  bool joint = false;
-  std::size_t channels = 0;            ///< raw channels per image
-  std::vector<std::size_t> pair_base;  ///< [j1 * J + j2]: first raw channel of the pair
-  std::size_t base(int j1, int j2) const {
-    return pair_base[static_cast<std::size_t>(j1 * J + j2)];
-  }
-};
 
 /// Turns a chunk of translation outputs into the variant's output. Built at plan construction
 /// with everything it needs; apply() allocates nothing.

@@ -63,18 +63,6 @@ nb::ndarray<nb::numpy, int> meta_table(const std::vector<scatkit::ChannelMeta>& 
   return to_numpy(std::move(v), {meta.size(), width});
 }
 
-scatkit::Invariance parse_invariance(const std::string& v) {
-  using scatkit::Invariance;
-  if (v == "translation") return Invariance::Translation;
-  if (v == "rotation") return Invariance::Rotation;
-  if (v == "roto-translation") return Invariance::RotoTranslation;
-  if (v == "roto-translation-separable") return Invariance::RotoTranslationSeparable;
-  throw scatkit::InvalidArgument(
-      "invariance must be one of 'translation', 'rotation', 'roto-translation', "
-      "'roto-translation-separable', got '" +
-      v + "'.");
-}
-
 template <class T, class Dev>
 void execute_checked(scatkit::Plan& plan, nb::ndarray<const T, nb::ndim<3>, nb::c_contig, Dev> in,
                      nb::ndarray<T, nb::ndim<4>, nb::c_contig, Dev> out, std::uintptr_t stream) {
@@ -117,7 +105,7 @@ scatkit::Config transform_config(size_t rows, size_t cols, int J, int L, int max
                                  const std::string& invariance = "translation",
                                  int angular_scales = 0) {
   scatkit::Config cfg;
-  cfg.invariance = parse_invariance(invariance);
+  cfg.invariance = scatkit::parse_invariance(invariance);
   cfg.angular_scales = angular_scales;
   cfg.rows = rows;
   cfg.cols = cols;

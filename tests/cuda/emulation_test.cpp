@@ -112,25 +112,13 @@ Case roto(Case c, scatkit::Invariance inv, int K, std::size_t images) {
   return c;
 }
 
-const char* invariance_name(scatkit::Invariance inv) {
-  switch (inv) {
-    case scatkit::Invariance::Rotation:
-      return " rotation";
-    case scatkit::Invariance::RotoTranslation:
-      return " roto-translation";
-    case scatkit::Invariance::RotoTranslationSeparable:
-      return " roto-translation-separable";
-    default:
-      return "";
-  }
-}
-
 std::string describe(const Case& c) {
   return std::to_string(c.rows) + "x" + std::to_string(c.cols) + " J=" + std::to_string(c.J) +
          " L=" + std::to_string(c.L) + " order=" + std::to_string(c.max_order) +
          (c.float64 ? " float64" : " float32") + " max_batch=" + std::to_string(c.max_batch) +
-         " batch=" + std::to_string(c.batch) + (c.wide_index ? " 64-bit indices" : "") +
-         invariance_name(c.invariance) + (c.K ? " K=" + std::to_string(c.K) : std::string());
+         " batch=" + std::to_string(c.batch) + (c.wide_index ? " 64-bit indices" : "") + " " +
+         scatkit::invariance_name(c.invariance) +
+         (c.K ? " K=" + std::to_string(c.K) : std::string());
 }
 
 // The averaging table against the rotation plan's channel table, from the definition (section
@@ -212,7 +200,7 @@ bool run_case(const Case& c) {
   HostOps<T> ops;
   ops.wide = c.wide_index;
   namespace gpu = scatkit::detail::gpu;
-  const gpu::RotoSpec spec = gpu::make_roto_spec(cfg, s);
+  const gpu::RotoSpec spec = gpu::make_roto_spec(cfg);
   gpu::Pipeline<T, HostOps<T>> pipe(s, fb, c.max_batch, ops, spec);
   const std::vector<T> filters = pipe.host_filters();
   const std::vector<long> chan = pipe.host_channels();

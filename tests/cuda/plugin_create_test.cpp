@@ -40,19 +40,6 @@ int create(const ScatkitCudaPluginApi* api, const scatkit::Config& cfg, std::str
   return status;
 }
 
-const char* name(scatkit::Invariance inv) {
-  switch (inv) {
-    case scatkit::Invariance::Rotation:
-      return "rotation";
-    case scatkit::Invariance::RotoTranslation:
-      return "roto-translation";
-    case scatkit::Invariance::RotoTranslationSeparable:
-      return "roto-translation-separable";
-    default:
-      return "translation";
-  }
-}
-
 // max |got - want| / max |want| (infinite where got has NaNs).
 double relative_error(const std::vector<float>& want, const std::vector<float>& got) {
   double scale = 0, worst = 0;
@@ -85,8 +72,8 @@ bool compare_on_gpu(scatkit::Invariance inv) {
   cpu.execute(in.data(), want.data(), batch);
   gpu.execute(in.data(), got.data(), batch);
   const double rel = relative_error(want, got);
-  std::printf("%s gpu %s vs cpu: relative error %.2g\n", rel <= 1e-5 ? "ok  " : "FAIL", name(inv),
-              rel);
+  std::printf("%s gpu %s vs cpu: relative error %.2g\n", rel <= 1e-5 ? "ok  " : "FAIL",
+              scatkit::invariance_name(inv), rel);
   return rel <= 1e-5;
 }
 
@@ -115,13 +102,13 @@ int main(int argc, char** argv) {
     std::string msg;
     const int status = create(api, small_config(inv), msg);
     const bool ok = status == SCATKIT_CUDA_OK || status == SCATKIT_CUDA_ERROR;
-    std::printf("%s create takes '%s': status %d%s%s\n", ok ? "ok  " : "FAIL", name(inv), status,
-                msg.empty() ? "" : ", ", msg.c_str());
+    std::printf("%s create takes '%s': status %d%s%s\n", ok ? "ok  " : "FAIL",
+                scatkit::invariance_name(inv), status, msg.empty() ? "" : ", ", msg.c_str());
     failures += ok ? 0 : 1;
     if (status == SCATKIT_CUDA_OK)
       failures += compare_on_gpu(inv) ? 0 : 1;
     else
-      std::printf("skip gpu %s vs cpu: no usable CUDA device\n", name(inv));
+      std::printf("skip gpu %s vs cpu: no usable CUDA device\n", scatkit::invariance_name(inv));
   }
   if (failures) std::printf("%d check(s) failed\n", failures);
   return failures ? 1 : 0;

@@ -111,6 +111,13 @@ std::size_t num_channels(int J, int L, int max_order);
 /// Number of output channels of cfg, with its invariance (docs/transform.md section 7).
 std::size_t num_channels(const Config& cfg);
 
+/// The invariance's name as the front ends spell it: "translation", "rotation",
+/// "roto-translation" or "roto-translation-separable".
+const char* invariance_name(Invariance inv);
+
+/// The invariance named `name` (invariance_name()'s spelling); throws InvalidArgument otherwise.
+Invariance parse_invariance(const std::string& name);
+
 /// Limits the engine puts on a Config, beyond the SPEC's 2^J <= min(M, N).
 struct Limits {
   int max_J = 0;                      ///< largest J (the smallest is 1)

@@ -96,7 +96,7 @@ class CpuBackend final : public Backend {
     if ((cfg.invariance == Invariance::RotoTranslation ||
          cfg.invariance == Invariance::RotoTranslationSeparable) &&
         s.max_order >= 2 && s.J >= 2)
-      roto_.emplace(cfg, s);
+      roto_.emplace(cfg);
     out_channels_ = roto_ ? roto_->layout().channels : s.K;
     const size_t most = with_roto(workspace_sizes<T>(s, scratch, 0, true)).template bytes<T>();
     const size_t total = most * static_cast<size_t>(nt_) + PreparedFilters<T>::dense_bytes(s);

@@ -37,37 +37,29 @@ class RotoStage {
   using C = Complex<T>;
 
  public:
-  /// Layout and filters of cfg's roto-translation variant on schedule s.
-  RotoStage(const Config& cfg, const Schedule& s)
-      : layout_(cfg),
-        joint_(cfg.invariance == Invariance::RotoTranslation),
-        L_(s.L),
-        A_(joint_ ? 2 * s.L : s.L),
-        nf_(joint_ ? layout_.K + 1 : 2 * layout_.K + 1) {
-    // FFTW's transforms are unnormalised: 1/A of the inverse is folded into the filters.
-    h_.resize(static_cast<size_t>(nf_ * A_));
-    for (int f = 0; f < nf_; ++f)
-      for (int m = 0; m < A_; ++m)
-        h_[static_cast<size_t>(f * A_ + m)] =
-            static_cast<T>(angular_filter(f, m, A_, layout_.K) / A_);
-  }
+  /// Layout and filters of cfg's roto-translation variant. FFTW's transforms are unnormalised:
+  /// the 1/A of the inverse is folded into the filters.
+  explicit RotoStage(const Config& cfg) : layout_(cfg), h_(angular_filter_table<T>(layout_)) {}
 
   const RawLayout& layout() const { return layout_; }
-  bool joint() const { return joint_; }
+  bool joint() const { return layout_.joint; }
   /// Filters per angular transform: K + 1 (joint) or 2K + 1 (separable).
-  int filters() const { return nf_; }
+  int filters() const { return layout_.nf; }
 
-  /// Complex values of one worker's angular blocks (the input block, then nf_ filtered ones).
-  size_t block_values() const { return static_cast<size_t>((nf_ + 1) * A_ * kAngularBlock); }
+  /// Complex values of one worker's angular blocks (the input block, then nf filtered ones).
+  size_t block_values() const {
+    return static_cast<size_t>((layout_.nf + 1) * layout_.A * kAngularBlock);
+  }
   /// Complex values of Y for every j2 > j1 = 0 (the largest set the transform holds at once).
   static size_t y_values(const Schedule& s) {
     size_t n = 0;
     for (int j2 = 1; j2 < s.J; ++j2) n += static_cast<size_t>(s.rows_at(j2) * s.cols_at(j2));
     return n * static_cast<size_t>(s.L * s.L);
   }
-  /// Real values of the maps one angular call writes (nf_ x L maps of the level-1 grid).
+  /// Real values of the maps one angular call writes (nf x L maps of the level-1 grid).
   size_t map_values(const Schedule& s) const {
-    return static_cast<size_t>(nf_ * L_) * static_cast<size_t>(s.rows_at(1) * s.cols_at(1));
+    return static_cast<size_t>(layout_.nf * layout_.L) *
+           static_cast<size_t>(s.rows_at(1) * s.cols_at(1));
   }
 
   /// Plans the angular FFTs on one worker's blocks (FFTW's new-array execute then runs them on
@@ -77,9 +69,9 @@ class RotoStage {
   void plan(C* blocks, unsigned flags) {
     using dim = typename F::dim_t;
     const int B = static_cast<int>(kAngularBlock);
-    const dim n{A_, B, B};
+    const dim n{layout_.A, B, B};
     const dim one[1] = {{B, 1, 1}};
-    const dim many[2] = {{nf_, A_ * B, A_ * B}, {B, 1, 1}};
+    const dim many[2] = {{layout_.nf, layout_.A * B, layout_.A * B}, {B, 1, 1}};
     auto* a = fc(block(blocks, 0));
     auto* b = fc(block(blocks, 1));
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
@@ -90,17 +82,17 @@ class RotoStage {
   /// Joint variant, one (j1, j2) pair: from Y[t1 * L + t2] (gs pixels each) writes
   /// M[(k * L + delta) * gs + p] = mean over t of |a_delta (*) h_k|[t] at pixel p.
   void joint_maps(const C* Y, size_t gs, T* M, C* blocks) const {
-    const int L = L_;
+    const int L = layout_.L;
     for (int delta = 0; delta < L; ++delta)
       for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
         const size_t n = std::min<size_t>(kAngularBlock, gs - p0);
-        for (int t = 0; t < A_; ++t) {
+        for (int t = 0; t < layout_.A; ++t) {
           int s = 0, r = 0;
           const bool conj = joint_source(t, delta, L, &s, &r);
           gather(Y + static_cast<size_t>(s * L + r) * gs + p0, n, conj, block(blocks, 0) + t * B());
         }
         filter(blocks);
-        for (int k = 0; k < nf_; ++k)
+        for (int k = 0; k < layout_.nf; ++k)
           mean_modulus(block(blocks, 1 + k), n, M + static_cast<size_t>(k * L + delta) * gs + p0);
       }
   }
@@ -108,14 +100,14 @@ class RotoStage {
   /// Separable variant, one (j1, j2, t2): from Y[t1 * L + t2] writes
   /// M[(f * L + t1) * gs + p] = |b (*) h_f|[t1] at pixel p.
   void separable_maps(const C* Y, size_t gs, int t2, T* M, C* blocks) const {
-    const int L = L_;
+    const int L = layout_.L;
     for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
       const size_t n = std::min<size_t>(kAngularBlock, gs - p0);
       for (int t1 = 0; t1 < L; ++t1)
         gather(Y + static_cast<size_t>(t1 * L + t2) * gs + p0, n, false,
                block(blocks, 0) + t1 * B());
       filter(blocks);
-      for (int f = 0; f < nf_; ++f)
+      for (int f = 0; f < layout_.nf; ++f)
         for (int t1 = 0; t1 < L; ++t1)
           modulus_map(block(blocks, 1 + f) + t1 * B(),
                       M + static_cast<size_t>(f * L + t1) * gs + p0, static_cast<long>(n));
@@ -124,7 +116,7 @@ class RotoStage {
 
   /// The angular FFTs of one pair (joint) or one (pair, t2) (separable), alone: FFT-only timing.
   void ffts_only(size_t gs, C* blocks) const {
-    const size_t per = joint_ ? static_cast<size_t>(L_) : 1;
+    const size_t per = layout_.joint ? static_cast<size_t>(layout_.L) : 1;
     for (size_t i = 0; i < per; ++i)
       for (size_t p0 = 0; p0 < gs; p0 += kAngularBlock) {
         F::exec_c2c(forward_.get(), fc(block(blocks, 0)), fc(block(blocks, 0)));
@@ -134,7 +126,7 @@ class RotoStage {
 
  private:
   static constexpr long B() { return kAngularBlock; }
-  C* block(C* blocks, int i) const { return blocks + static_cast<size_t>(i * A_ * B()); }
+  C* block(C* blocks, int i) const { return blocks + static_cast<size_t>(i * layout_.A * B()); }
   static typename F::complex_t* fc(C* p) { return reinterpret_cast<typename F::complex_t*>(p); }
 
   // n pixels of src (conjugated if asked) into one angle row of the input block; the rest zeroed.
@@ -160,10 +152,10 @@ class RotoStage {
     C* a = block(blocks, 0);
     F::exec_c2c(forward_.get(), fc(a), fc(a));
     const T* SCATKIT_RESTRICT src = reinterpret_cast<const T*>(a);
-    for (int f = 0; f < nf_; ++f) {
+    for (int f = 0; f < layout_.nf; ++f) {
       T* SCATKIT_RESTRICT dst = reinterpret_cast<T*>(block(blocks, 1 + f));
-      for (int m = 0; m < A_; ++m) {
-        const T h = h_[static_cast<size_t>(f * A_ + m)];
+      for (int m = 0; m < layout_.A; ++m) {
+        const T h = h_[static_cast<size_t>(f * layout_.A + m)];
         const size_t row = static_cast<size_t>(2 * m * B());
         for (size_t i = row; i < row + static_cast<size_t>(2 * B()); ++i) dst[i] = src[i] * h;
       }
@@ -174,17 +166,15 @@ class RotoStage {
   // out[q] = mean over the A angle rows of |b[t][q]|, q < n.
   void mean_modulus(const C* b, size_t n, T* SCATKIT_RESTRICT out) const {
     T acc[kAngularBlock] = {}, row[kAngularBlock];
-    for (int t = 0; t < A_; ++t) {
+    for (int t = 0; t < layout_.A; ++t) {
       modulus_map(b + t * B(), row, B());
       for (long q = 0; q < B(); ++q) acc[q] += row[q];
     }
-    const T scale = T(1) / static_cast<T>(A_);
+    const T scale = T(1) / static_cast<T>(layout_.A);
     for (size_t q = 0; q < n; ++q) out[q] = acc[q] * scale;
   }
 
   RawLayout layout_;
-  bool joint_;
-  int L_, A_, nf_;
   std::vector<T> h_;  // [filter][m], divided by A
   FftwPlan<T> forward_, inverse_;
 };

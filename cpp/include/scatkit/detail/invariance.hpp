@@ -1,12 +1,15 @@
-// Index and averaging math of the invariance stage (docs/transform.md section 7), written once
-// for the CPU loops and the CUDA kernels.
+// Index and averaging math of the invariance stage (docs/transform.md section 7), and the layout
+// and angular filters of the roto-translation variants, written once for the CPU engine and the
+// CUDA plugin (which links nothing of libscatkit).
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "scatkit/detail/elementwise.hpp"
+#include "scatkit/scattering2d.hpp"
 
 namespace scatkit {
 namespace detail {
@@ -77,6 +80,104 @@ SCATKIT_HD T average_at(const T* SCATKIT_RESTRICT in, const std::uint32_t* SCATK
   T sum = T(0);
   for (std::size_t i = 0; i < n; ++i) sum += in[static_cast<std::size_t>(src[i]) * plane + p];
   return sum * (T(1) / static_cast<T>(n));
+}
+
+/// K of the roto-translation variants with defaults resolved (3 joint, 2 separable), else 0.
+inline int angular_scales(const Config& cfg) {
+  switch (cfg.invariance) {
+    case Invariance::RotoTranslation:
+      return cfg.angular_scales > 0 ? cfg.angular_scales : 3;
+    case Invariance::RotoTranslationSeparable:
+      return cfg.angular_scales > 0 ? cfg.angular_scales : 2;
+    default:
+      return 0;
+  }
+}
+
+/// Where an engine writes a roto-translation variant's channels before its final pass (the raw
+/// layout): S0, the J L order-1 maps, then each pair j1 < j2 in order with its block of
+/// second-order maps, (k, delta) for the joint variant ((K + 1) x L) and (t2, f, t1) for the
+/// separable one ((2K + 1) x L x L, already the output's order). Default-constructed: no variant.
+struct RawLayout {
+  RawLayout() = default;
+  explicit RawLayout(const Config& cfg)
+      : J(cfg.J),
+        L(cfg.L),
+        K(angular_scales(cfg)),
+        A(cfg.invariance == Invariance::RotoTranslation ? 2 * cfg.L : cfg.L),
+        nf(cfg.invariance == Invariance::RotoTranslation ? K + 1 : 2 * K + 1),
+        joint(cfg.invariance == Invariance::RotoTranslation) {
+    const std::size_t per_pair = static_cast<std::size_t>(joint ? nf * L : nf * L * L);
+    pair_base.assign(static_cast<std::size_t>(J * J), 0);
+    channels = 1 + static_cast<std::size_t>(J * L);
+    if (cfg.max_order < 2) return;
+    for (int j1 = 0; j1 < J; ++j1)
+      for (int j2 = j1 + 1; j2 < J; ++j2) {
+        pair_base[static_cast<std::size_t>(j1 * J + j2)] = channels;
+        channels += per_pair;
+      }
+  }
+  int J = 0, L = 0, K = 0;
+  int A = 0;   ///< angle samples of the angular transform: 2L (joint) or L (separable)
+  int nf = 0;  ///< angular filters: K + 1 (joint) or 2K + 1 (separable)
+  bool joint = false;
+  std::size_t channels = 0;            ///< raw channels per image
+  std::vector<std::size_t> pair_base;  ///< [j1 * J + j2]: first raw channel of the pair
+  std::size_t base(int j1, int j2) const {
+    return pair_base[static_cast<std::size_t>(j1 * J + j2)];
+  }
+};
+
+/// The layout's angular filters in precision T, [f][m] (f < nf, m < A), each divided by A: the
+/// 1/A of the unnormalised inverse FFT, folded in.
+template <class T>
+std::vector<T> angular_filter_table(const RawLayout& r) {
+  std::vector<T> h(static_cast<std::size_t>(r.nf * r.A));
+  for (int f = 0; f < r.nf; ++f)
+    for (int m = 0; m < r.A; ++m)
+      h[static_cast<std::size_t>(f * r.A + m)] =
+          static_cast<T>(angular_filter(f, m, r.A, r.K) / r.A);
+  return h;
+}
+
+/// The K angular wavelets of the joint variant on 2L samples applied to an L-periodic sequence
+/// (its order-1 maps c[t] = S1[t mod L]): c (*) g_k is L-periodic too, with the L-tap response
+/// g_k[tau] + g_k[tau + L], so the (j1, k) channels need L x L products per pixel, not 2L x 2L.
+/// re and im get K x L taps each, [k][tau].
+inline void periodic_wavelet_taps(int K, int L, std::vector<double>* re, std::vector<double>* im) {
+  const int A = 2 * L;
+  re->assign(static_cast<std::size_t>(K * L), 0.0);
+  im->assign(static_cast<std::size_t>(K * L), 0.0);
+  const double two_pi = 6.283185307179586476925286766559;
+  for (int k = 0; k < K; ++k)
+    for (int tau = 0; tau < A; ++tau)
+      for (int m = 0; m < A; ++m) {
+        const double h = angular_filter(k, m, A, K) / A, ang = two_pi * m * tau / A;
+        (*re)[static_cast<std::size_t>(k * L + tau % L)] += h * std::cos(ang);
+        (*im)[static_cast<std::size_t>(k * L + tau % L)] += h * std::sin(ang);
+      }
+}
+
+/// The (j1, k) value at one pixel: mean over t < L of |c (*) g_k|[t], c[t] = s1[t * plane] (the
+/// L order-1 maps of j1), gr and gi the L taps of periodic_wavelet_taps() for k, in double.
+template <class T>
+SCATKIT_HD T angular_wavelet_at(const T* s1, std::size_t plane, const double* gr, const double* gi,
+                                int L) {
+  double acc = 0.0;
+  for (int t = 0; t < L; ++t) {
+    double re = 0.0, im = 0.0;
+    for (int tau = 0; tau < L; ++tau) {
+      const double c = static_cast<double>(s1[static_cast<std::size_t>((t - tau + L) % L) * plane]);
+      re += gr[tau] * c;
+      im += gi[tau] * c;
+    }
+#if defined(__CUDA_ARCH__)
+    acc += sqrt(re * re + im * im);
+#else
+    acc += std::sqrt(re * re + im * im);
+#endif
+  }
+  return static_cast<T>(acc / L);
 }
 
 }  // namespace detail
