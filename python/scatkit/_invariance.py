@@ -25,6 +25,11 @@ from .reference_invariance import (
 META_FIELDS_INVARIANT = ("order", "j1", "theta1", "j2", "theta2", "delta", "k")
 
 
+def meta_fields(invariance: str) -> tuple[str, ...]:
+    """The meta columns of a variant: five for "translation", seven for the others."""
+    return META_FIELDS_INVARIANT[:5] if invariance == "translation" else META_FIELDS_INVARIANT
+
+
 def _averaging_matrix(J: int, L: int, max_order: int) -> np.ndarray:
     """(K_rotation, K_translation) matrix whose product with S is ``rotation_average(S)``."""
     K = channel_count(J, L, max_order, "translation")

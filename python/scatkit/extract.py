@@ -30,7 +30,7 @@ import numpy as np
 
 from . import __version__
 from ._atomic import atomic_path
-from ._invariance import META_FIELDS_INVARIANT
+from ._invariance import meta_fields
 from ._progress import Progress, progress_bar
 from ._sources import (
     IMAGE_EXTENSIONS,
@@ -42,7 +42,7 @@ from ._sources import (
     resolve_source,
 )
 from .reference_invariance import check_invariance
-from .scattering import META_FIELDS, Scattering2D
+from .scattering import Scattering2D
 
 #: Layout version of the sidecar folder of a resumable extraction.
 PARTS_FORMAT = 1
@@ -108,11 +108,6 @@ def invariance_params(S: Scattering2D) -> dict[str, Any]:
     if S.invariance == "translation":
         return {}
     return {"invariance": S.invariance, "angular_scales": S.angular_scales}
-
-
-def meta_fields(S: Scattering2D) -> tuple[str, ...]:
-    """The columns of ``S.meta_table()``: five for "translation", seven for the variants."""
-    return META_FIELDS if S.invariance == "translation" else META_FIELDS_INVARIANT
 
 
 def _open_parts(parts: Path, manifest: dict[str, Any], restart: bool) -> bool:
@@ -208,7 +203,7 @@ def _assemble(
         "classes": np.asarray(src.classes, dtype=str),
         "names": np.asarray([src.names[i] for i in index], dtype=str),
         "meta": S.meta_table(),
-        "meta_fields": np.asarray(meta_fields(S), dtype=str),
+        "meta_fields": np.asarray(meta_fields(S.invariance), dtype=str),
         "channels": np.int64(channels),
         "J": np.int64(S.J),
         "L": np.int64(S.L),

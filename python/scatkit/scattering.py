@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from . import _kymatio_compat as kc
-from ._invariance import META_FIELDS_INVARIANT, InvarianceStage, check_invariance
+from ._invariance import InvarianceStage, check_invariance, meta_fields
 from ._validation import as_float_array, check_geometry, check_int, output_dtype
 from .backends import cuda_call, is_cuda_array, make_runner, resolve
 
-META_FIELDS = ("order", "j1", "theta1", "j2", "theta2")
+META_FIELDS = meta_fields("translation")
 
 
 class Scattering2D(kc.KymatioAttributes):
@@ -145,7 +145,7 @@ class Scattering2D(kc.KymatioAttributes):
         Calling it, ``S.meta()``, gives Kymatio's form instead (``'order'``, and ``'j'``,
         ``'theta'``, ``'n'`` tuples per channel): see :class:`scatkit._kymatio_compat.ChannelMeta`.
         """
-        return self._meta_dict(META_FIELDS if self._stage is None else META_FIELDS_INVARIANT)
+        return self._meta_dict(meta_fields(self.invariance))
 
     def meta_table(self) -> np.ndarray:
         """Per-channel description as a (K, 5) int array: order, j1, theta1, j2, theta2."""

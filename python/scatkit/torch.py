@@ -15,14 +15,13 @@ from torch import nn
 
 from . import _kymatio_compat as kc
 from . import _torch_fft, _torch_invariance, _torch_native
-from ._invariance import META_FIELDS_INVARIANT, _averaging_matrix, check_invariance
+from ._invariance import _averaging_matrix, check_invariance, meta_fields
 from ._torch_autograd import ScatteringFunction as _ScatteringFunction
 from ._torch_invariance import joint_index as _joint_index
 from ._torch_native import _cuda_engine_available
 from ._validation import channel_table, check_geometry, check_int
 from .backends import resolve
 from .reference_invariance import channel_table as _invariant_table
-from .scattering import META_FIELDS
 
 try:
     from . import _core
@@ -200,8 +199,7 @@ class Scattering2D(kc.KymatioAttributes, nn.Module):
 
         Calling it, ``S.meta()``, gives Kymatio's form (``'j'``, ``'theta'``, ``'n'`` tuples).
         """
-        translation = self.invariance == "translation"
-        return self._meta_dict(META_FIELDS if translation else META_FIELDS_INVARIANT)
+        return self._meta_dict(meta_fields(self.invariance))
 
     def meta_table(self) -> np.ndarray:
         """Per-channel description as a (K, 5) int array: order, j1, theta1, j2, theta2."""

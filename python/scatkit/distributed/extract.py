@@ -156,7 +156,8 @@ def extract(
         raise ValueError(f"--dtype must be float32 or float16, got {dtype!r}.")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}.")
-    from ..extract import check_option_invariance, invariance_params, meta_fields
+    from .._invariance import meta_fields
+    from ..extract import check_option_invariance, invariance_params
 
     invariance, angular_scales = check_option_invariance(invariance, angular_scales)
     src, size, channels = prepare_source(source, root, size, color, resize, note, max_pixels)
@@ -195,7 +196,7 @@ def extract(
             **invariance_params(S),
         },
         "meta": S.meta_table().tolist(),
-        "meta_fields": list(meta_fields(S)),
+        "meta_fields": list(meta_fields(S.invariance)),
     }
     store = Path(store).expanduser()
     resumed = features.create_store(
